@@ -1,0 +1,76 @@
+/**
+ * The two error families: {@link PiapiWebhookConfigError} for the developer who
+ * set the middleware up wrongly (thrown at construction), and
+ * {@link PiapiWebhookRejection} for a request that is refused (never thrown out
+ * of the middleware: it becomes an HTTP answer).
+ */
+
+/** Every reason a request is refused, with the HTTP status it is answered with. */
+export const REJECTION_STATUS = {
+  method_not_allowed: 405,
+  missing_secret: 401,
+  invalid_secret: 401,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  invalid_body: 400,
+  invalid_json: 400,
+  invalid_payload: 400,
+  stale_timestamp: 400,
+  body_unavailable: 500,
+  internal_error: 500,
+} as const;
+
+/** A stable code for why a request was refused; sent as `error` in the JSON body. */
+export type RejectionReason = keyof typeof REJECTION_STATUS;
+
+const DEFAULT_MESSAGES: Readonly<Record<RejectionReason, string>> = {
+  method_not_allowed: 'PiAPI webhooks are delivered with POST.',
+  missing_secret: 'The x-webhook-secret header is missing.',
+  invalid_secret: 'The x-webhook-secret header does not match.',
+  unsupported_media_type: 'The body must be sent as application/json.',
+  payload_too_large: 'The body is larger than the configured limit.',
+  invalid_body: 'The body could not be read.',
+  invalid_json: 'The body is not valid JSON.',
+  invalid_payload: 'The body is not a PiAPI notification.',
+  stale_timestamp: 'The timestamp is outside the accepted window.',
+  body_unavailable:
+    'The request body was consumed before piapi-webhook could read it. Mount piapiWebhook before other body parsers, or use express.json(), express.raw() or express.text().',
+  internal_error: 'piapi-webhook failed unexpectedly; the error was logged.',
+};
+
+/** A request that is refused. Its `reason` is stable; its `message` is for humans. */
+export class PiapiWebhookRejection extends Error {
+  override readonly name = 'PiapiWebhookRejection';
+  /** The HTTP status the request is answered with. */
+  readonly statusCode: number;
+
+  /**
+   * @param reason - the stable code, one of {@link RejectionReason}
+   * @param message - a human explanation; defaults to a fixed text per reason
+   */
+  constructor(
+    readonly reason: RejectionReason,
+    message: string = DEFAULT_MESSAGES[reason],
+  ) {
+    super(message);
+    this.statusCode = REJECTION_STATUS[reason];
+  }
+}
+
+/** The middleware was set up wrongly. Thrown by `piapiWebhook()` before it returns. */
+export class PiapiWebhookConfigError extends TypeError {
+  override readonly name = 'PiapiWebhookConfigError';
+  /** A stable code for this family of errors. */
+  readonly code = 'ERR_PIAPI_WEBHOOK_OPTION';
+
+  /**
+   * @param option - the option that is wrong, as the user spells it
+   * @param message - what was expected, and how to fix it
+   */
+  constructor(
+    readonly option: string,
+    message: string,
+  ) {
+    super(`piapi-webhook: option "${option}" ${message}`);
+  }
+}

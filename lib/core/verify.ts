@@ -1,0 +1,64 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { parse as parseContentType } from 'content-type';
+import { PiapiWebhookRejection } from './errors.js';
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/**
+ * Builds the secret check. PiAPI sends the secret as-is in `x-webhook-secret`
+ * (there is no HMAC). Both sides are hashed first so that the comparison takes the
+ * same time whatever the header's length, and every configured secret is compared,
+ * so the time does not reveal which one matched.
+ *
+ * @param secrets - the accepted secrets (several during a rotation)
+ * @returns a function that throws a {@link PiapiWebhookRejection} unless the header matches
+ */
+export function createSecretCheck(secrets: readonly string[]): (header: string | undefined) => void {
+  const expected = secrets.map(digest);
+  return function checkSecret(header) {
+    if (header === undefined || header === '') throw new PiapiWebhookRejection('missing_secret');
+    const received = digest(header);
+    let matched = false;
+    for (const candidate of expected) matched = timingSafeEqual(received, candidate) || matched;
+    if (!matched) throw new PiapiWebhookRejection('invalid_secret');
+  };
+}
+
+/**
+ * Refuses a timestamp further than `maxSkewSeconds` from the clock, in either
+ * direction, so a captured delivery cannot be replayed later.
+ */
+export function checkTimestamp(timestamp: number, nowMs: number, maxSkewSeconds: number): void {
+  const skew = timestamp - nowMs / 1000;
+  if (Math.abs(skew) > maxSkewSeconds) {
+    throw new PiapiWebhookRejection(
+      'stale_timestamp',
+      `The timestamp is ${Math.round(Math.abs(skew))} s in the ${skew < 0 ? 'past' : 'future'}; at most ${maxSkewSeconds} s is accepted.`,
+    );
+  }
+}
+
+/**
+ * Accepts `application/json` with any parameters. The body is always read as
+ * UTF-8, the only encoding RFC 8259 allows between systems, so a `charset`
+ * parameter is tolerated rather than trusted.
+ */
+export function checkMediaType(contentType: string | undefined, contentEncoding: string | undefined): void {
+  let type: string | undefined;
+  try {
+    type = contentType === undefined ? undefined : parseContentType(contentType).type;
+  } catch {
+    type = undefined;
+  }
+  if (type !== 'application/json') {
+    throw new PiapiWebhookRejection('unsupported_media_type');
+  }
+  if (contentEncoding !== undefined && contentEncoding.toLowerCase() !== 'identity') {
+    throw new PiapiWebhookRejection(
+      'unsupported_media_type',
+      'Compressed bodies are not accepted; send the body without content-encoding.',
+    );
+  }
+}

@@ -1,0 +1,65 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { parseOptions, type PiapiWebhookOptions } from '../core/options.js';
+import { createReceiver, type ReceiverAnswer } from '../core/receiver.js';
+import { readRequestBody } from './read-body.js';
+
+/**
+ * The request handler `piapiWebhook()` returns. It is typed on Node's own request
+ * and response, so it fits Express 4 and 5 (and plain `node:http`) alike.
+ */
+export type PiapiWebhookMiddleware = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
+
+function singleHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: ReceiverAnswer): void {
+  const headers: OutgoingHttpHeaders = {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(answer.body),
+  };
+  if (answer.allow !== undefined) headers['allow'] = answer.allow;
+  // A body we refused to read (wrong secret, too large) is not worth draining: drop the connection.
+  if (!req.complete) headers['connection'] = 'close';
+  res.writeHead(answer.statusCode, headers);
+  res.end(answer.body);
+  answer.afterResponse?.();
+}
+
+/**
+ * Creates the Express handler that receives PiAPI webhooks. It answers every
+ * request itself: `200 { ok: true }` for a genuine delivery (new or duplicate),
+ * and a JSON `{ error, message }` with a 4xx status for anything else. Each new
+ * delivery's task is then handed to `onTask`.
+ *
+ * @param options - see {@link PiapiWebhookOptions}; validated here, before it returns
+ * @throws PiapiWebhookConfigError when an option is missing or wrong
+ *
+ * @example
+ * ```ts
+ * app.post('/piapi/webhook', piapiWebhook({
+ *   secret: process.env.PIAPI_WEBHOOK_SECRET!,
+ *   onTask: async (task) => { if (task.status === 'completed') await save(task); },
+ * }));
+ * ```
+ */
+export function piapiWebhook(options: PiapiWebhookOptions): PiapiWebhookMiddleware {
+  const config = parseOptions(options);
+  const receiver = createReceiver(config);
+
+  return function piapiWebhookMiddleware(req, res) {
+    const { headers } = req;
+    receiver
+      .receive({
+        method: req.method,
+        secret: singleHeader(headers['x-webhook-secret']),
+        contentType: headers['content-type'],
+        contentEncoding: headers['content-encoding'],
+        readBody: (limitBytes) => readRequestBody(req, limitBytes),
+      })
+      .then(
+        (answer) => writeAnswer(req, res, answer),
+        (error: unknown) => console.error('[piapi-webhook] could not answer a delivery:', error),
+      );
+  };
+}

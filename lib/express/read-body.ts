@@ -1,0 +1,41 @@
+import type { IncomingMessage } from 'node:http';
+import getRawBody from 'raw-body';
+import { PiapiWebhookRejection, type RejectionReason } from '../core/errors.js';
+
+/** What body parsers leave on the request. */
+type ParsedRequest = IncomingMessage & { body?: unknown; _body?: boolean };
+
+/** raw-body's error `type`s, mapped to this package's reasons. */
+const RAW_BODY_REASONS: Readonly<Record<string, RejectionReason>> = {
+  'entity.too.large': 'payload_too_large',
+  'request.aborted': 'invalid_body',
+  'request.size.invalid': 'invalid_body',
+  'stream.not.readable': 'body_unavailable',
+  'stream.encoding.set': 'body_unavailable',
+};
+
+function hasParsedBody(body: unknown): boolean {
+  return Buffer.isBuffer(body) || typeof body === 'string' || (typeof body === 'object' && body !== null);
+}
+
+/**
+ * Reads the request body with raw-body (what body-parser uses), capped at
+ * `limitBytes`. When an app-wide `express.json()`, `express.raw()` or
+ * `express.text()` already read the stream, its result is used instead: reading
+ * an ended stream again would hang or fail.
+ */
+export async function readRequestBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
+  const parsed = req as ParsedRequest;
+  // body-parser 1 (Express 4) sets _body; body-parser 2 (Express 5) leaves an ended stream.
+  if (parsed._body === true || !req.readable) {
+    if (hasParsedBody(parsed.body)) return parsed.body;
+    throw new PiapiWebhookRejection('body_unavailable');
+  }
+  const length = req.headers['content-length'] ?? null;
+  try {
+    return await getRawBody(req, { length, limit: limitBytes });
+  } catch (error) {
+    const type = (error as { type?: unknown }).type;
+    throw new PiapiWebhookRejection((typeof type === 'string' && RAW_BODY_REASONS[type]) || 'invalid_body');
+  }
+}

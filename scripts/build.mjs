@@ -1,0 +1,18 @@
+// Builds dist/cjs and dist/esm from lib/ with tsc, each with its own type declarations.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const targets = [
+  { outDir: 'dist/cjs', type: 'commonjs', flags: ['--module', 'node16', '--moduleResolution', 'node16'] },
+  { outDir: 'dist/esm', type: 'module', flags: ['--module', 'esnext', '--moduleResolution', 'bundler'] },
+];
+
+rmSync('dist', { recursive: true, force: true });
+for (const { outDir, type, flags } of targets) {
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', outDir, ...flags], { stdio: 'inherit' });
+  mkdirSync(outDir, { recursive: true });
+  // Tells Node (and type checkers) which module system the .js and .d.ts files in this folder use.
+  writeFileSync(`${outDir}/package.json`, `${JSON.stringify({ type })}\n`);
+}
