@@ -41,7 +41,8 @@ export interface DeliveryMemory {
  * @param now - the clock, in milliseconds
  */
 export function createDeliveryMemory(max: number, ttlSeconds: number, now: () => number): DeliveryMemory {
-  const cache = new LRUCache<string, true>({ max, ttl: ttlSeconds * 1000, perf: { now } });
+  // ttlResolution 0: read the clock on every check, so an injected clock is honoured at once.
+  const cache = new LRUCache<string, true>({ max, ttl: ttlSeconds * 1000, ttlResolution: 0, perf: { now } });
   return {
     claim(key) {
       // has + set is atomic here: both run in one turn of the event loop.

@@ -1,4 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { finished } from 'node:stream';
 import { parseOptions, type PiapiWebhookOptions } from '../core/options.js';
 import { createReceiver, type ReceiverAnswer } from '../core/receiver.js';
 import { readRequestBody } from './read-body.js';
@@ -23,7 +24,10 @@ function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: Receiver
   if (!req.complete) headers['connection'] = 'close';
   res.writeHead(answer.statusCode, headers);
   res.end(answer.body);
-  answer.afterResponse?.();
+  const { afterResponse } = answer;
+  // Once the answer has left, or the client has gone: the delivery was read whole either way,
+  // and a retry of it would now be a duplicate, so the handler must run.
+  if (afterResponse !== undefined) finished(res, () => afterResponse());
 }
 
 /**

@@ -1,0 +1,85 @@
+import { parseOptions } from '../../lib/core/options.js';
+import { PiapiWebhookConfigError } from '../../lib/index.js';
+
+const onTask = (): void => undefined;
+const valid = { secret: 'top-secret', onTask };
+
+describe('parseOptions', () => {
+  it('fills in the documented defaults', () => {
+    const config = parseOptions(valid);
+    expect(config).toMatchObject({
+      secrets: ['top-secret'],
+      maxSkewSeconds: 300,
+      limitBytes: 1024 * 1024,
+      dedupeMax: 10_000,
+      dedupeTtlSeconds: 3600,
+      now: Date.now,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('accepts several secrets for rotation, and sizes given as strings', () => {
+    const config = parseOptions({ ...valid, secret: ['old', 'new'], limit: '64kb' });
+    expect(config.secrets).toEqual(['old', 'new']);
+    expect(config.limitBytes).toBe(64 * 1024);
+  });
+
+  it('stretches the default dedupe time-to-live to cover twice the skew window', () => {
+    expect(parseOptions({ ...valid, maxSkewSeconds: 3000 }).dedupeTtlSeconds).toBe(6000);
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['options that are not an object', null as unknown as Record<string, unknown>, 'options'],
+    ['a missing secret', { onTask }, 'secret'],
+    ['an empty secret', { ...valid, secret: '' }, 'secret'],
+    ['an empty secret list', { ...valid, secret: [] }, 'secret'],
+    ['a secret list with an empty entry', { ...valid, secret: ['ok', ''] }, 'secret'],
+    ['a secret that is not a string', { ...valid, secret: 123456 }, 'secret'],
+    ['a secret with a trailing newline', { ...valid, secret: 'abc\n' }, 'secret'],
+    ['a missing onTask', { secret: 'x' }, 'onTask'],
+    ['an onTask that is not a function', { ...valid, onTask: 'handle' }, 'onTask'],
+    ['an onError that is not a function', { ...valid, onError: {} }, 'onError'],
+    ['an onOutcome that is not a function', { ...valid, onOutcome: 1 }, 'onOutcome'],
+    ['a now that is not a function', { ...valid, now: 5 }, 'now'],
+    ['a zero maxSkewSeconds', { ...valid, maxSkewSeconds: 0 }, 'maxSkewSeconds'],
+    ['a negative maxSkewSeconds', { ...valid, maxSkewSeconds: -1 }, 'maxSkewSeconds'],
+    ['an infinite maxSkewSeconds', { ...valid, maxSkewSeconds: Infinity }, 'maxSkewSeconds'],
+    ['a NaN maxSkewSeconds', { ...valid, maxSkewSeconds: NaN }, 'maxSkewSeconds'],
+    ['a maxSkewSeconds given as a string', { ...valid, maxSkewSeconds: '300' }, 'maxSkewSeconds'],
+    ['an unparseable limit', { ...valid, limit: 'lots' }, 'limit'],
+    ['a zero limit', { ...valid, limit: 0 }, 'limit'],
+    ['a dedupe that is not an object', { ...valid, dedupe: 5 }, 'dedupe'],
+    ['a fractional dedupe.max', { ...valid, dedupe: { max: 1.5 } }, 'dedupe.max'],
+    ['a dedupe.ttlSeconds shorter than the replay window', { ...valid, dedupe: { ttlSeconds: 599 } }, 'dedupe.ttlSeconds'],
+    ['an unknown dedupe key', { ...valid, dedupe: { size: 5 } }, 'dedupe.size'],
+    ['an unknown option (a typo)', { ...valid, maxSkewSecond: 30 }, 'maxSkewSecond'],
+  ])('throws a config error naming the option for %s', (_name, options, option) => {
+    let thrown: unknown;
+    try {
+      parseOptions(options);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(PiapiWebhookConfigError);
+    expect(thrown).toBeInstanceOf(TypeError);
+    expect(thrown).toMatchObject({ option, code: 'ERR_PIAPI_WEBHOOK_OPTION' });
+    expect((thrown as Error).message).toContain(`"${option}"`);
+  });
+
+  it('never echoes a secret in its error messages', () => {
+    for (const secret of ['hunter2\n', ['fine', ' hunter2']]) {
+      expect(() => parseOptions({ ...valid, secret })).toThrow(PiapiWebhookConfigError);
+      try {
+        parseOptions({ ...valid, secret });
+      } catch (error) {
+        expect((error as Error).message).not.toContain('hunter2');
+      }
+    }
+    expect(() => parseOptions({ ...valid, secret: 424242 })).toThrow(/type number/);
+    try {
+      parseOptions({ ...valid, secret: 424242 });
+    } catch (error) {
+      expect((error as Error).message).not.toContain('424242');
+    }
+  });
+});

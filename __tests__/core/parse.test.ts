@@ -1,0 +1,114 @@
+import { parseNotification } from '../../lib/core/parse.js';
+import { PiapiWebhookRejection, type RejectionReason } from '../../lib/index.js';
+import { fixtureNames, loadFixture, notification } from '../helpers/notifications.js';
+
+function reasonOf(body: unknown): RejectionReason | 'accepted' {
+  try {
+    parseNotification(body);
+    return 'accepted';
+  } catch (error) {
+    if (error instanceof PiapiWebhookRejection) return error.reason;
+    throw error;
+  }
+}
+
+/** A valid notification with one field of `data` replaced (or removed, with `undefined`). */
+function withData(field: string, value: unknown): string {
+  const body = notification() as unknown as { data: Record<string, unknown> };
+  if (value === undefined) delete body.data[field];
+  else body.data[field] = value;
+  return JSON.stringify(body);
+}
+
+describe('parseNotification', () => {
+  it.each(fixtureNames)('accepts the %s fixture', (name) => {
+    const parsed = parseNotification(Buffer.from(JSON.stringify(loadFixture(name))));
+    expect(parsed.data.task_id).toBe(loadFixture(name).data.task_id);
+  });
+
+  it('accepts bytes, text, and a value an upstream parser produced', () => {
+    const body = notification();
+    expect(parseNotification(Buffer.from(JSON.stringify(body))).data.task_id).toBe(body.data.task_id);
+    expect(parseNotification(JSON.stringify(body)).data.task_id).toBe(body.data.task_id);
+    expect(parseNotification(body).data.task_id).toBe(body.data.task_id);
+  });
+
+  it('ignores a UTF-8 byte order mark', () => {
+    expect(reasonOf(`\uFEFF${JSON.stringify(notification())}`)).toBe('accepted');
+  });
+
+  it('lowercases the documented capitalised statuses', () => {
+    expect(parseNotification(JSON.stringify(notification({ status: 'Completed' }))).data.status).toBe('completed');
+    expect(parseNotification(JSON.stringify(notification({ status: 'STAGED' }))).data.status).toBe('staged');
+  });
+
+  it('passes an undocumented status through, lowercased, rather than losing the event', () => {
+    expect(parseNotification(JSON.stringify(notification({ status: 'Cancelled' }))).data.status).toBe('cancelled');
+  });
+
+  it('removes the secret PiAPI echoes in config.webhook_config and keeps the endpoint', () => {
+    const parsed = parseNotification(JSON.stringify(loadFixture('midjourney-imagine-completed')));
+    expect(parsed.data.config?.webhook_config).toEqual({ endpoint: 'https://hooks.example.com/piapi/webhook' });
+    expect(JSON.stringify(parsed)).not.toContain('s3cr3t');
+  });
+
+  it('keeps fields it does not know', () => {
+    const body = notification({ output: { brand_new: [1, 2] } }) as unknown as Record<string, unknown>;
+    body['extra'] = true;
+    const parsed = parseNotification(JSON.stringify(body)) as unknown as Record<string, unknown>;
+    expect(parsed['extra']).toBe(true);
+    expect((parsed['data'] as { output: unknown }).output).toEqual({ brand_new: [1, 2] });
+  });
+
+  it.each<[string, unknown, RejectionReason]>([
+    ['an empty body', '', 'invalid_json'],
+    ['truncated JSON', '{"timestamp": 1, "data": {', 'invalid_json'],
+    ['not JSON at all', 'hello', 'invalid_json'],
+    ['a JSON array', '[]', 'invalid_payload'],
+    ['a JSON string', '"hello"', 'invalid_payload'],
+    ['a JSON number', '42', 'invalid_payload'],
+    ['JSON null', 'null', 'invalid_payload'],
+    ['an object without data', JSON.stringify({ timestamp: 1 }), 'invalid_payload'],
+    ['an object without timestamp', JSON.stringify({ data: notification().data }), 'invalid_payload'],
+    ['a timestamp given as a string', JSON.stringify({ ...notification(), timestamp: '1755163301' }), 'invalid_payload'],
+    ['a fractional timestamp', JSON.stringify({ ...notification(), timestamp: 1755163301.5 }), 'invalid_payload'],
+    ['a negative timestamp', JSON.stringify({ ...notification(), timestamp: -1 }), 'invalid_payload'],
+    ['data that is an array', JSON.stringify({ timestamp: 1, data: [] }), 'invalid_payload'],
+    ['no task_id', withData('task_id', undefined), 'invalid_payload'],
+    ['an empty task_id', withData('task_id', ''), 'invalid_payload'],
+    ['a numeric task_id', withData('task_id', 7), 'invalid_payload'],
+    ['no model', withData('model', undefined), 'invalid_payload'],
+    ['no task_type', withData('task_type', undefined), 'invalid_payload'],
+    ['no status', withData('status', undefined), 'invalid_payload'],
+    ['an empty status', withData('status', ''), 'invalid_payload'],
+    ['a numeric status', withData('status', 99), 'invalid_payload'],
+    ['an output that is a string', withData('output', 'done'), 'invalid_payload'],
+    ['logs that are an object', withData('logs', {}), 'invalid_payload'],
+    ['an error code that is a string', withData('error', { code: '0', message: '' }), 'invalid_payload'],
+    ['a meta.usage.consume that is a string', withData('meta', { usage: { consume: '1' } }), 'invalid_payload'],
+    ['a config that is a string', withData('config', 'public'), 'invalid_payload'],
+  ])('refuses %s with %s', (_name, body, expected) => {
+    expect(reasonOf(body)).toBe(expected);
+  });
+
+  it('accepts the documented nulls and empty objects', () => {
+    for (const [field, value] of [
+      ['output', null],
+      ['logs', null],
+      ['meta', {}],
+      ['input', {}],
+      ['detail', null],
+      ['config', undefined],
+      ['meta', undefined],
+      ['error', undefined],
+    ] as const) {
+      expect([field, reasonOf(withData(field, value))]).toEqual([field, 'accepted']);
+    }
+  });
+
+  it('names the offending field in its message', () => {
+    expect(() => parseNotification(withData('status', 99))).toThrow('data.status must be string');
+    expect(() => parseNotification(withData('task_id', undefined))).toThrow("data must have required property 'task_id'");
+    expect(() => parseNotification('[]')).toThrow('body must be object');
+  });
+});

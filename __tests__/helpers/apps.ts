@@ -1,0 +1,49 @@
+import express5 from 'express';
+import express4 from 'express4';
+import type { RequestHandler } from 'express';
+import { piapiWebhook, type PiapiTask, type PiapiWebhookContext, type PiapiWebhookOptions, type WebhookOutcome } from '../../lib/index.js';
+import { NOW_MS, SECRET } from './notifications.js';
+
+type ExpressFactory = typeof express5;
+
+/** Every Express major the package supports, for `describe.each`. */
+export const expressVersions: ReadonlyArray<[string, ExpressFactory]> = [
+  ['Express 5', express5],
+  ['Express 4', express4 as unknown as ExpressFactory],
+];
+
+export interface Received {
+  task: PiapiTask;
+  context: PiapiWebhookContext;
+}
+
+/** An Express app with the middleware at /piapi/webhook, recording what it hands out. */
+export function createApp(
+  express: ExpressFactory,
+  options: Partial<PiapiWebhookOptions> = {},
+  { before = [], mount = 'post' }: { before?: RequestHandler[]; mount?: 'post' | 'use' } = {},
+) {
+  const received: Received[] = [];
+  const outcomes: WebhookOutcome[] = [];
+  const app = express();
+  for (const middleware of before) app.use(middleware);
+  const hook = piapiWebhook({
+    secret: SECRET,
+    now: () => NOW_MS,
+    onTask: (task, context) => {
+      received.push({ task, context });
+    },
+    onOutcome: (outcome) => {
+      outcomes.push(outcome);
+    },
+    ...options,
+  });
+  if (mount === 'use') app.use('/piapi/webhook', hook);
+  else app.post('/piapi/webhook', hook);
+  return { app, received, outcomes };
+}
+
+/** Resolves after pending handlers, scheduled after the response, have run. */
+export function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
