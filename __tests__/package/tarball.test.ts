@@ -1,0 +1,81 @@
+/**
+ * Packs the package as npm would publish it, installs the tarball into a fresh
+ * consumer project, and uses it from CommonJS, ESM and TypeScript.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+function sh(command: string, args: string[], cwd: string): string {
+  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+jest.setTimeout(240_000);
+
+describe('the packed tarball', () => {
+  let dir: string;
+  let tarball: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'piapi-webhook-consumer-'));
+    sh(npm, ['pack', '--silent', '--pack-destination', dir], ROOT);
+    const packed = readdirSync(dir).find((file) => file.endsWith('.tgz'));
+    if (packed === undefined) throw new Error('npm pack produced no tarball');
+    tarball = join(dir, packed);
+    cpSync(join(__dirname, 'consumer'), dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+    sh(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, 'express@^5', 'express4@npm:express@^4'], dir);
+  });
+
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('holds dist, README, LICENSE and package.json, and nothing else', () => {
+    const files = sh('tar', ['-tzf', tarball], dir)
+      .split('\n')
+      .filter(Boolean)
+      .map((file) => file.replace(/^package\//, ''));
+    expect(files.filter((file) => !file.startsWith('dist/')).sort()).toEqual(['LICENSE', 'README.md', 'package.json']);
+    expect(files).toEqual(expect.arrayContaining(['dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.js', 'dist/esm/index.d.ts']));
+  });
+
+  const expected = {
+    first: [200, 'ok', null],
+    retry: [200, 'ok', null],
+    progress: [200, 'ok', null],
+    completed: [200, 'ok', null],
+    resentEnd: [200, 'ok', null],
+    wrongSecret: [401, 'invalid_secret', null],
+    stale: [400, 'stale_timestamp', null],
+    malformed: [400, 'invalid_json', null],
+    tooLarge: [413, 'payload_too_large', null],
+    textPlain: [415, 'unsupported_media_type', null],
+    get: [405, 'method_not_allowed', 'POST'],
+  };
+
+  it.each([
+    ['CommonJS', 'cjs.cjs'],
+    ['ESM', 'esm.mjs'],
+  ])('holds the behaviour table from %s, on Express 5 and 4', (_name, script) => {
+    const lines = sh(process.execPath, [script], dir).trim().split('\n');
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      const { results, handled } = JSON.parse(line) as { results: unknown; handled: string[] };
+      expect(results).toEqual(expected);
+      expect(handled).toEqual(['processing', 'processing', 'completed']);
+    }
+  });
+
+  it.each(['node16', 'bundler'])('type-checks a TypeScript consumer with moduleResolution %s', (resolution) => {
+    const tsc = require.resolve('typescript/bin/tsc');
+    const module = resolution === 'bundler' ? 'esnext' : 'node16';
+    const args = ['--noEmit', '--strict', '--skipLibCheck', '--module', module, '--moduleResolution', resolution];
+    args.push('--target', 'es2022', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules', '@types'), 'typed.ts');
+    expect(() => sh(process.execPath, [tsc, ...args], dir)).not.toThrow();
+  });
+});
