@@ -1,6 +1,15 @@
 export { piapiWebhook, type PiapiWebhookMiddleware } from './express/middleware.js';
-export type { PiapiWebhookOptions, WebhookOutcome } from './core/options.js';
-export { PiapiWebhookConfigError, PiapiWebhookRejection, REJECTION_STATUS, type RejectionReason } from './core/errors.js';
+export { memoryStore, type MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
+export type { AckMode, PiapiWebhookOptions, WebhookOutcome } from './core/options.js';
+export type { DedupeStore } from './core/dedupe.js';
+export type { DrainReport, PendingHandler } from './core/scheduler.js';
+export {
+  PiapiWebhookConfigError,
+  PiapiWebhookRejection,
+  PiapiWebhookStoreError,
+  REJECTION_STATUS,
+  type RejectionReason,
+} from './core/errors.js';
 export type {
   KnownTaskStatus,
   PiapiNotification,

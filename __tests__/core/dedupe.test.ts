@@ -1,4 +1,4 @@
-import { createDeliveryMemory, deliveryKey, isTerminalStatus } from '../../lib/core/dedupe.js';
+import { deliveryKey, isTerminalStatus } from '../../lib/core/dedupe.js';
 import type { PiapiTask } from '../../lib/index.js';
 
 function task(task_id: string, status: string): PiapiTask {
@@ -23,32 +23,5 @@ describe('deliveryKey', () => {
       'completed',
       'failed',
     ]);
-  });
-});
-
-describe('createDeliveryMemory', () => {
-  it('claims a key once', () => {
-    const memory = createDeliveryMemory(10, 60, Date.now);
-    expect(memory.claim('k')).toBe(true);
-    expect(memory.claim('k')).toBe(false);
-    expect(memory.claim('other')).toBe(true);
-  });
-
-  it('forgets the least recently used key beyond max, and never grows past it', () => {
-    const memory = createDeliveryMemory(3, 60, Date.now);
-    for (const key of ['a', 'b', 'c', 'd']) memory.claim(key);
-    expect(memory.size).toBe(3);
-    expect(memory.claim('a')).toBe(true);
-    expect(memory.claim('d')).toBe(false);
-  });
-
-  it('forgets a key once its time-to-live has passed on the injected clock', () => {
-    let now = 1_000_000;
-    const memory = createDeliveryMemory(10, 60, () => now);
-    memory.claim('k');
-    now += 59_000;
-    expect(memory.claim('k')).toBe(false);
-    now += 2_000;
-    expect(memory.claim('k')).toBe(true);
   });
 });

@@ -11,11 +11,21 @@ describe('parseOptions', () => {
       secrets: ['top-secret'],
       maxSkewSeconds: 300,
       limitBytes: 1024 * 1024,
-      dedupeMax: 10_000,
       dedupeTtlSeconds: 3600,
+      storeTimeoutMs: 2000,
+      ack: 'immediate',
+      maxConcurrency: 10,
+      maxQueue: 1000,
       now: Date.now,
     });
+    expect(typeof config.store.claim).toBe('function');
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('accepts a zero maxQueue (no waiting) and a custom store', () => {
+    const store = { claim: () => true, release: () => undefined };
+    const config = parseOptions({ ...valid, maxQueue: 0, store, ack: 'after-handler' });
+    expect(config).toMatchObject({ maxQueue: 0, store, ack: 'after-handler' });
   });
 
   it('accepts several secrets for rotation, and sizes given as strings', () => {
@@ -24,7 +34,7 @@ describe('parseOptions', () => {
     expect(config.limitBytes).toBe(64 * 1024);
   });
 
-  it('stretches the default dedupe time-to-live to cover twice the skew window', () => {
+  it('asks the store to remember keys for twice the skew window when that is over an hour', () => {
     expect(parseOptions({ ...valid, maxSkewSeconds: 3000 }).dedupeTtlSeconds).toBe(6000);
   });
 
@@ -48,11 +58,16 @@ describe('parseOptions', () => {
     ['a maxSkewSeconds given as a string', { ...valid, maxSkewSeconds: '300' }, 'maxSkewSeconds'],
     ['an unparseable limit', { ...valid, limit: 'lots' }, 'limit'],
     ['a zero limit', { ...valid, limit: 0 }, 'limit'],
-    ['a dedupe that is not an object', { ...valid, dedupe: 5 }, 'dedupe'],
-    ['a fractional dedupe.max', { ...valid, dedupe: { max: 1.5 } }, 'dedupe.max'],
-    ['a dedupe.ttlSeconds shorter than the replay window', { ...valid, dedupe: { ttlSeconds: 599 } }, 'dedupe.ttlSeconds'],
-    ['an unknown dedupe key', { ...valid, dedupe: { size: 5 } }, 'dedupe.size'],
+    ['a store without release', { ...valid, store: { claim: () => true } }, 'store'],
+    ['a store that is a string', { ...valid, store: 'redis' }, 'store'],
+    ['a zero storeTimeoutMs', { ...valid, storeTimeoutMs: 0 }, 'storeTimeoutMs'],
+    ['an unknown ack mode', { ...valid, ack: 'later' }, 'ack'],
+    ['a zero maxConcurrency', { ...valid, maxConcurrency: 0 }, 'maxConcurrency'],
+    ['a fractional maxConcurrency', { ...valid, maxConcurrency: 2.5 }, 'maxConcurrency'],
+    ['a negative maxQueue', { ...valid, maxQueue: -1 }, 'maxQueue'],
+    ['an infinite maxQueue', { ...valid, maxQueue: Infinity }, 'maxQueue'],
     ['an unknown option (a typo)', { ...valid, maxSkewSecond: 30 }, 'maxSkewSecond'],
+    ['the dedupe option of earlier drafts', { ...valid, dedupe: { max: 5 } }, 'dedupe'],
   ])('throws a config error naming the option for %s', (_name, options, option) => {
     let thrown: unknown;
     try {

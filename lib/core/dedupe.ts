@@ -1,4 +1,3 @@
-import { LRUCache } from 'lru-cache';
 import type { PiapiTask } from './types.js';
 
 const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed']);
@@ -24,34 +23,24 @@ export function deliveryKey(task: PiapiTask, timestamp: number): string {
   return isTerminalStatus(task.status) ? `${id}:end` : `${id}:${task.status}:${timestamp}`;
 }
 
-/** Remembers delivery keys in a bounded LRU cache with a time-to-live. */
-export interface DeliveryMemory {
-  /** Records `key` and returns true the first time; false while it is remembered. */
-  claim(key: string): boolean;
-  /** How many keys are remembered now. */
-  readonly size: number;
-}
-
 /**
- * The embedded dedupe store: an in-process LRU. It never holds more than `max`
- * keys, so its memory is bounded however many deliveries arrive.
- *
- * @param max - the most keys remembered at once
- * @param ttlSeconds - how long a key is remembered
- * @param now - the clock, in milliseconds
+ * Where delivery keys are remembered. The default is the in-process
+ * `memoryStore()`; `redisStore()` shares the keys between instances. Either
+ * method may answer synchronously or with a promise.
  */
-export function createDeliveryMemory(max: number, ttlSeconds: number, now: () => number): DeliveryMemory {
-  // ttlResolution 0: read the clock on every check, so an injected clock is honoured at once.
-  const cache = new LRUCache<string, true>({ max, ttl: ttlSeconds * 1000, ttlResolution: 0, perf: { now } });
-  return {
-    claim(key) {
-      // has + set is atomic here: both run in one turn of the event loop.
-      if (cache.has(key)) return false;
-      cache.set(key, true);
-      return true;
-    },
-    get size() {
-      return cache.size;
-    },
-  };
+export interface DedupeStore {
+  /**
+   * Records `key` if it is new. Must be atomic: of concurrent claims of one key,
+   * exactly one may return true.
+   *
+   * @param key - the delivery key
+   * @param ttlSeconds - the least time the key must be remembered
+   * @returns true the first time (go ahead), false while the key is remembered
+   */
+  claim(key: string, ttlSeconds: number): boolean | Promise<boolean>;
+  /**
+   * Forgets a claim whose handling failed, so that PiAPI's retry is processed.
+   * @param key - a key this store returned true for
+   */
+  release(key: string): void | Promise<void>;
 }

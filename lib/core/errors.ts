@@ -17,7 +17,10 @@ export const REJECTION_STATUS = {
   invalid_payload: 400,
   stale_timestamp: 400,
   body_unavailable: 500,
+  handler_failed: 500,
   internal_error: 500,
+  overloaded: 503,
+  draining: 503,
 } as const;
 
 /** A stable code for why a request was refused; sent as `error` in the JSON body. */
@@ -35,7 +38,10 @@ const DEFAULT_MESSAGES: Readonly<Record<RejectionReason, string>> = {
   stale_timestamp: 'The timestamp is outside the accepted window.',
   body_unavailable:
     'The request body was consumed before piapi-webhook could read it. Mount piapiWebhook before other body parsers, or use express.json(), express.raw() or express.text().',
+  handler_failed: 'The handler failed; the delivery was released so that a retry is processed.',
   internal_error: 'piapi-webhook failed unexpectedly; the error was logged.',
+  overloaded: 'Too many deliveries are waiting to be handled; retry later.',
+  draining: 'This instance is shutting down; retry later.',
 };
 
 /** A request that is refused. Its `reason` is stable; its `message` is for humans. */
@@ -54,6 +60,22 @@ export class PiapiWebhookRejection extends Error {
   ) {
     super(message);
     this.statusCode = REJECTION_STATUS[reason];
+  }
+}
+
+/** The dedupe store failed or timed out. Sent to `onError`; the delivery is handled anyway. */
+export class PiapiWebhookStoreError extends Error {
+  override readonly name = 'PiapiWebhookStoreError';
+
+  /**
+   * @param operation - what the store was asked to do
+   * @param cause - what it threw, or a timeout error
+   */
+  constructor(
+    readonly operation: 'claim' | 'release',
+    cause: unknown,
+  ) {
+    super(`piapi-webhook: the dedupe store failed to ${operation} a delivery: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
 }
 

@@ -1,11 +1,13 @@
 import bytes from 'bytes';
-import { PiapiWebhookConfigError, type RejectionReason } from './errors.js';
+import { memoryStore } from '../stores/memory.js';
+import type { DedupeStore } from './dedupe.js';
+import { PiapiWebhookConfigError, type PiapiWebhookStoreError, type RejectionReason } from './errors.js';
 import type { PiapiTask, PiapiWebhookContext } from './types.js';
 
-/** What the outcome hook sees for every request the middleware answers. */
+/** What the outcome hook sees: one outcome per request, when its answer is decided. */
 export type WebhookOutcome =
   | {
-      /** A new delivery: answered 200, and `onTask` runs. */
+      /** A new delivery: answered 200, and `onTask` runs (or, with `ack: 'after-handler'`, has succeeded). */
       readonly type: 'accepted';
       readonly statusCode: number;
       readonly task: PiapiTask;
@@ -24,7 +26,23 @@ export type WebhookOutcome =
       readonly statusCode: number;
       readonly reason: RejectionReason;
       readonly message: string;
+      /** The task, when the body was a valid notification (for example a stale or overloaded one). */
+      readonly task?: PiapiTask;
+    }
+  | {
+      /**
+       * The dedupe store failed or timed out. Not an answer of its own: the
+       * delivery is still handled (see the README), and another outcome follows.
+       */
+      readonly type: 'store_error';
+      readonly operation: 'claim' | 'release';
+      readonly error: PiapiWebhookStoreError;
+      readonly task: PiapiTask;
+      readonly context: PiapiWebhookContext;
     };
+
+/** When the 200 is sent: see {@link PiapiWebhookOptions.ack}. */
+export type AckMode = 'immediate' | 'after-handler';
 
 /** Options for {@link piapiWebhook}. */
 export interface PiapiWebhookOptions {
@@ -34,18 +52,19 @@ export interface PiapiWebhookOptions {
    */
   secret: string | readonly string[];
   /**
-   * Runs once per new delivery, after the 200 answer has been sent. Its failures
-   * (a throw or a rejected promise) go to `onError`.
+   * Runs once per new delivery. Its failures (a throw or a rejected promise) go
+   * to `onError`.
    */
   onTask: (task: PiapiTask, context: PiapiWebhookContext) => unknown;
   /**
-   * Receives what `onTask` threw or rejected with.
+   * Receives what `onTask` threw or rejected with, and {@link PiapiWebhookStoreError}s.
    * @defaultValue logs the task id and the error with `console.error`
    */
   onError?: (error: unknown, task: PiapiTask, context: PiapiWebhookContext) => void;
   /**
-   * Sees every outcome (accepted, duplicate, rejected with its reason), for logs
-   * and metrics. It never sees the secret. Its own errors are logged and ignored.
+   * Sees every outcome (accepted, duplicate, rejected with its reason, store
+   * errors), for logs and metrics. It never sees the secret. Its own errors are
+   * logged and ignored.
    * @defaultValue none
    */
   onOutcome?: (outcome: WebhookOutcome) => void;
@@ -64,20 +83,37 @@ export interface PiapiWebhookOptions {
    * @defaultValue Date.now
    */
   now?: () => number;
-  /** Sizing of the in-memory dedupe cache. */
-  dedupe?: {
-    /**
-     * How many delivery keys are remembered; the least recently used is forgotten first.
-     * @defaultValue 10000
-     */
-    max?: number;
-    /**
-     * How long a delivery key is remembered, in seconds. It must cover the whole
-     * window in which a copy can still pass the timestamp check, `2 × maxSkewSeconds`.
-     * @defaultValue the larger of 3600 and `2 × maxSkewSeconds`
-     */
-    ttlSeconds?: number;
-  };
+  /**
+   * Where delivery keys are remembered. Use `redisStore()` when several
+   * instances receive the same webhooks.
+   * @defaultValue memoryStore(), an in-process LRU of 10 000 keys
+   */
+  store?: DedupeStore;
+  /**
+   * How long a store may take to claim or release, in milliseconds, before it
+   * counts as failed.
+   * @defaultValue 2000
+   */
+  storeTimeoutMs?: number;
+  /**
+   * `'immediate'`: answer 200 first, then run `onTask` (fast; a failed handler
+   * is not redelivered). `'after-handler'`: answer once `onTask` has settled,
+   * 200 on success and 500 on failure, so that PiAPI redelivers.
+   * @defaultValue 'immediate'
+   */
+  ack?: AckMode;
+  /**
+   * How many `onTask` calls may run at once.
+   * @defaultValue 10
+   */
+  maxConcurrency?: number;
+  /**
+   * How many accepted deliveries may wait for a free handler. Beyond
+   * `maxConcurrency + maxQueue`, deliveries are answered 503 and not claimed, so
+   * PiAPI retries them later.
+   * @defaultValue 1000
+   */
+  maxQueue?: number;
 }
 
 /** The parsed, complete, frozen configuration the middleware runs on. */
@@ -89,14 +125,22 @@ export interface ReceiverConfig {
   readonly maxSkewSeconds: number;
   readonly limitBytes: number;
   readonly now: () => number;
-  readonly dedupeMax: number;
+  readonly store: DedupeStore;
+  /** How long the store must remember a key: the replay window, and at least an hour. */
   readonly dedupeTtlSeconds: number;
+  readonly storeTimeoutMs: number;
+  readonly ack: AckMode;
+  readonly maxConcurrency: number;
+  readonly maxQueue: number;
 }
 
 export const DEFAULT_MAX_SKEW_SECONDS = 300;
 export const DEFAULT_LIMIT = '1mb';
-export const DEFAULT_DEDUPE_MAX = 10_000;
 export const MIN_DEDUPE_TTL_SECONDS = 3600;
+export const DEFAULT_STORE_TIMEOUT_MS = 2000;
+export const DEFAULT_MAX_CONCURRENCY = 10;
+export const DEFAULT_MAX_QUEUE = 1000;
+const ACK_MODES: readonly AckMode[] = ['immediate', 'after-handler'];
 
 const OPTION_NAMES: ReadonlySet<string> = new Set<keyof PiapiWebhookOptions>([
   'secret',
@@ -106,9 +150,12 @@ const OPTION_NAMES: ReadonlySet<string> = new Set<keyof PiapiWebhookOptions>([
   'maxSkewSeconds',
   'limit',
   'now',
-  'dedupe',
+  'store',
+  'storeTimeoutMs',
+  'ack',
+  'maxConcurrency',
+  'maxQueue',
 ]);
-const DEDUPE_OPTION_NAMES: ReadonlySet<string> = new Set(['max', 'ttlSeconds']);
 
 function defaultOnError(error: unknown, task: PiapiTask): void {
   console.error(`[piapi-webhook] onTask failed for task ${task.task_id}:`, error);
@@ -125,13 +172,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function rejectUnknownKeys(value: Record<string, unknown>, known: ReadonlySet<string>, prefix: string): void {
+function rejectUnknownKeys(value: Record<string, unknown>): void {
   for (const key of Object.keys(value)) {
-    if (!known.has(key)) {
-      throw new PiapiWebhookConfigError(
-        prefix + key,
-        `is not an option. Known options: ${[...known].map((k) => prefix + k).join(', ')}.`,
-      );
+    if (!OPTION_NAMES.has(key)) {
+      throw new PiapiWebhookConfigError(key, `is not an option. Known options: ${[...OPTION_NAMES].join(', ')}.`);
     }
   }
 }
@@ -170,6 +214,23 @@ function parsePositiveNumber(option: string, value: unknown, integer: boolean): 
   return value;
 }
 
+function parseNonNegativeInteger(option: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new PiapiWebhookConfigError(option, `must be a non-negative integer, received ${describe(value)}.`);
+  }
+  return value;
+}
+
+function parseStore(value: unknown): DedupeStore {
+  if (!isPlainObject(value) || typeof value['claim'] !== 'function' || typeof value['release'] !== 'function') {
+    throw new PiapiWebhookConfigError(
+      'store',
+      `must be an object with claim(key, ttlSeconds) and release(key) methods, such as memoryStore() or redisStore(client), received ${describe(value)}.`,
+    );
+  }
+  return value as unknown as DedupeStore;
+}
+
 function parseLimit(value: unknown): number {
   const parsed = typeof value === 'string' ? bytes.parse(value) : value;
   if (typeof parsed !== 'number' || !Number.isSafeInteger(parsed) || parsed <= 0) {
@@ -196,7 +257,7 @@ export function parseOptions(options: unknown): ReceiverConfig {
   if (!isPlainObject(options)) {
     throw new PiapiWebhookConfigError('options', `must be an object with at least { secret, onTask }, received ${describe(options)}.`);
   }
-  rejectUnknownKeys(options, OPTION_NAMES, '');
+  rejectUnknownKeys(options);
   const given = options as Partial<PiapiWebhookOptions>;
 
   if (given.secret === undefined) {
@@ -216,23 +277,20 @@ export function parseOptions(options: unknown): ReceiverConfig {
       : parsePositiveNumber('maxSkewSeconds', given.maxSkewSeconds, false);
   const limitBytes = parseLimit(given.limit ?? DEFAULT_LIMIT);
 
-  const dedupe: unknown = given.dedupe ?? {};
-  if (!isPlainObject(dedupe)) {
-    throw new PiapiWebhookConfigError('dedupe', `must be an object such as { max, ttlSeconds }, received ${describe(dedupe)}.`);
+  const store = given.store === undefined ? memoryStore({ now }) : parseStore(given.store);
+  const storeTimeoutMs =
+    given.storeTimeoutMs === undefined
+      ? DEFAULT_STORE_TIMEOUT_MS
+      : parsePositiveNumber('storeTimeoutMs', given.storeTimeoutMs, false);
+  const ack = given.ack ?? 'immediate';
+  if (!ACK_MODES.includes(ack)) {
+    throw new PiapiWebhookConfigError('ack', `must be 'immediate' or 'after-handler', received ${describe(ack)}.`);
   }
-  rejectUnknownKeys(dedupe, DEDUPE_OPTION_NAMES, 'dedupe.');
-  const dedupeMax = dedupe['max'] === undefined ? DEFAULT_DEDUPE_MAX : parsePositiveNumber('dedupe.max', dedupe['max'], true);
-  const replayWindow = 2 * maxSkewSeconds;
-  const dedupeTtlSeconds =
-    dedupe['ttlSeconds'] === undefined
-      ? Math.max(MIN_DEDUPE_TTL_SECONDS, replayWindow)
-      : parsePositiveNumber('dedupe.ttlSeconds', dedupe['ttlSeconds'], false);
-  if (dedupeTtlSeconds < replayWindow) {
-    throw new PiapiWebhookConfigError(
-      'dedupe.ttlSeconds',
-      `must be at least 2 × maxSkewSeconds (${replayWindow}), received ${dedupeTtlSeconds}: a copy can pass the timestamp check for that long, so a shorter memory would let it run twice.`,
-    );
-  }
+  const maxConcurrency =
+    given.maxConcurrency === undefined
+      ? DEFAULT_MAX_CONCURRENCY
+      : parsePositiveNumber('maxConcurrency', given.maxConcurrency, true);
+  const maxQueue = given.maxQueue === undefined ? DEFAULT_MAX_QUEUE : parseNonNegativeInteger('maxQueue', given.maxQueue);
 
   return Object.freeze({
     secrets: Object.freeze(secrets),
@@ -242,7 +300,12 @@ export function parseOptions(options: unknown): ReceiverConfig {
     maxSkewSeconds,
     limitBytes,
     now,
-    dedupeMax,
-    dedupeTtlSeconds,
+    store,
+    // A copy passes the timestamp check for 2 × maxSkewSeconds: remember it at least that long.
+    dedupeTtlSeconds: Math.max(MIN_DEDUPE_TTL_SECONDS, 2 * maxSkewSeconds),
+    storeTimeoutMs,
+    ack,
+    maxConcurrency,
+    maxQueue,
   });
 }

@@ -1,7 +1,8 @@
-import { createDeliveryMemory, deliveryKey } from './dedupe.js';
-import { PiapiWebhookRejection } from './errors.js';
+import { deliveryKey } from './dedupe.js';
+import { PiapiWebhookRejection, PiapiWebhookStoreError, type RejectionReason } from './errors.js';
 import type { ReceiverConfig, WebhookOutcome } from './options.js';
 import { parseNotification } from './parse.js';
+import { createScheduler, type DrainReport, type Reservation } from './scheduler.js';
 import { notificationValidator } from './schema.js';
 import type { PiapiTask, PiapiWebhookContext } from './types.js';
 import { checkMediaType, checkTimestamp, createSecretCheck } from './verify.js';
@@ -24,25 +25,32 @@ export interface ReceiverAnswer {
   readonly statusCode: number;
   /** A JSON body. */
   readonly body: string;
-  /** The `Allow` header, for 405 answers. */
-  readonly allow?: string;
-  /** Runs `onTask`; the adapter calls it after the answer has been written. */
+  /** Extra headers, such as `Allow` or `Retry-After`. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Starts `onTask`; the adapter calls it once the answer has been written. */
   readonly afterResponse?: () => void;
 }
 
 export interface Receiver {
   receive(delivery: IncomingDelivery): Promise<ReceiverAnswer>;
+  /** See `PiapiWebhookMiddleware.drain`. */
+  drain(timeoutMs: number): Promise<DrainReport>;
 }
 
-const ACCEPTED_BODY = JSON.stringify({ ok: true });
+/** PiAPI retries about 5 s after a failure; asking for the same keeps the advice honest. */
+const RETRY_AFTER_SECONDS = '5';
+const ACCEPTED: ReceiverAnswer = { statusCode: 200, body: JSON.stringify({ ok: true }) };
+const REJECTION_HEADERS: Partial<Record<RejectionReason, Readonly<Record<string, string>>>> = {
+  method_not_allowed: { allow: 'POST' },
+  overloaded: { 'retry-after': RETRY_AFTER_SECONDS },
+  draining: { 'retry-after': RETRY_AFTER_SECONDS },
+};
 
 /** Calls `run`, and sends a sync throw or an async rejection to `onFailure`: nothing escapes. */
 function callSafely(run: () => unknown, onFailure: (error: unknown) => void): void {
   try {
     const result = run();
-    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
-      Promise.resolve(result).then(undefined, onFailure);
-    }
+    if (isThenable(result)) Promise.resolve(result).then(undefined, onFailure);
   } catch (error) {
     onFailure(error);
   }
@@ -52,65 +60,154 @@ function logHookFailure(hook: string): (error: unknown) => void {
   return (error) => console.error(`[piapi-webhook] ${hook} threw:`, error);
 }
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null | undefined)?.then === 'function';
+}
+
+/** Settles like `promise`, or rejects after `ms`. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /**
  * The framework-free pipeline: method, secret, media type, body, schema,
- * timestamp, dedupe. It decides the answer; the adapter writes it.
+ * timestamp, capacity, dedupe, handler. It decides the answer; the adapter writes it.
  */
 export function createReceiver(config: ReceiverConfig): Receiver {
+  const { onOutcome, onTask, onError, store } = config;
   const checkSecret = createSecretCheck(config.secrets);
-  const memory = createDeliveryMemory(config.dedupeMax, config.dedupeTtlSeconds, config.now);
-  // Compile now, so the first delivery does not pay for it and a schema bug fails at startup.
-  notificationValidator();
-  const { onOutcome, onTask, onError } = config;
+  const scheduler = createScheduler(config.maxConcurrency, config.maxQueue);
+  // With ack 'after-handler': the answer each delivery in progress will get, so a copy shares it.
+  const inProgress = new Map<string, Promise<ReceiverAnswer>>();
   const logOutcomeFailure = logHookFailure('onOutcome');
   const logErrorHookFailure = logHookFailure('onError');
+  // Compile now, so the first delivery does not pay for it and a schema bug fails at startup.
+  notificationValidator();
 
   function emit(outcome: WebhookOutcome): void {
     if (onOutcome !== undefined) callSafely(() => onOutcome(outcome), logOutcomeFailure);
   }
 
-  function runHandler(task: PiapiTask, context: PiapiWebhookContext): void {
-    callSafely(
-      () => onTask(task, context),
-      (error) => callSafely(() => onError(error, task, context), logErrorHookFailure),
-    );
+  function reportError(error: unknown, task: PiapiTask, context: PiapiWebhookContext): void {
+    callSafely(() => onError(error, task, context), logErrorHookFailure);
   }
 
-  function reject(rejection: PiapiWebhookRejection): ReceiverAnswer {
-    const { reason, statusCode, message } = rejection;
-    emit({ type: 'rejected', statusCode, reason, message });
-    const body = JSON.stringify({ error: reason, message });
-    return reason === 'method_not_allowed' ? { statusCode, body, allow: 'POST' } : { statusCode, body };
-  }
-
-  async function accept(delivery: IncomingDelivery): Promise<ReceiverAnswer> {
-    if (delivery.method !== 'POST') throw new PiapiWebhookRejection('method_not_allowed');
-    // The secret is checked first: nothing of an unauthenticated request is read or parsed.
-    checkSecret(delivery.secret);
-    checkMediaType(delivery.contentType, delivery.contentEncoding);
-    const { timestamp, data: task } = parseNotification(await delivery.readBody(config.limitBytes));
-    const receivedAt = config.now();
-    checkTimestamp(timestamp, receivedAt, config.maxSkewSeconds);
-
-    const context: PiapiWebhookContext = { timestamp, receivedAt, deliveryKey: deliveryKey(task, timestamp) };
-    // Duplicates are answered 200 too: anything else makes PiAPI retry them.
-    if (!memory.claim(context.deliveryKey)) {
-      emit({ type: 'duplicate', statusCode: 200, task, context });
-      return { statusCode: 200, body: ACCEPTED_BODY };
+  /** Runs `onTask`; resolves with whether it succeeded, after reporting a failure. */
+  async function runHandler(task: PiapiTask, context: PiapiWebhookContext): Promise<boolean> {
+    try {
+      await onTask(task, context);
+      return true;
+    } catch (error) {
+      reportError(error, task, context);
+      return false;
     }
-    emit({ type: 'accepted', statusCode: 200, task, context });
-    return { statusCode: 200, body: ACCEPTED_BODY, afterResponse: () => runHandler(task, context) };
   }
 
-  return {
-    async receive(delivery) {
-      try {
-        return await accept(delivery);
-      } catch (error) {
-        if (error instanceof PiapiWebhookRejection) return reject(error);
-        console.error('[piapi-webhook] unexpected error while receiving a delivery:', error);
-        return reject(new PiapiWebhookRejection('internal_error'));
+  /** Calls the store with a timeout; a failure is reported, and `fallback` stands in for the answer. */
+  async function useStore<T>(
+    operation: 'claim' | 'release',
+    call: () => T | Promise<T>,
+    fallback: T,
+    task: PiapiTask,
+    context: PiapiWebhookContext,
+  ): Promise<T> {
+    try {
+      const result = call();
+      return isThenable(result) ? await withTimeout(Promise.resolve(result), config.storeTimeoutMs) : result;
+    } catch (cause) {
+      const error = new PiapiWebhookStoreError(operation, cause);
+      emit({ type: 'store_error', operation, error, task, context });
+      reportError(error, task, context);
+      return fallback;
+    }
+  }
+
+  /** Claims the delivery, or gives its place back and reports a duplicate. */
+  async function claim(reservation: Reservation, task: PiapiTask, context: PiapiWebhookContext): Promise<boolean> {
+    const claim = (): boolean | Promise<boolean> => store.claim(context.deliveryKey, config.dedupeTtlSeconds);
+    // A claim that cannot be checked is taken: handling a delivery twice is recoverable, losing it is not.
+    if (await useStore('claim', claim, true, task, context)) return true;
+    reservation.cancel();
+    emit({ type: 'duplicate', statusCode: 200, task, context });
+    return false;
+  }
+
+  function answerRejection(rejection: PiapiWebhookRejection, task: PiapiTask | undefined): ReceiverAnswer {
+    const { reason, statusCode, message } = rejection;
+    emit(task === undefined ? { type: 'rejected', statusCode, reason, message } : { type: 'rejected', statusCode, reason, message, task });
+    const body = JSON.stringify({ error: reason, message });
+    const headers = REJECTION_HEADERS[reason];
+    return headers === undefined ? { statusCode, body } : { statusCode, body, headers };
+  }
+
+  /** ack 'immediate': answer 200 now, and run the handler once the answer has been written. */
+  async function ackFirst(reservation: Reservation, task: PiapiTask, context: PiapiWebhookContext): Promise<ReceiverAnswer> {
+    if (!(await claim(reservation, task, context))) return ACCEPTED;
+    emit({ type: 'accepted', statusCode: 200, task, context });
+    return { ...ACCEPTED, afterResponse: () => void reservation.run(() => runHandler(task, context)) };
+  }
+
+  /** ack 'after-handler': answer with the handler's result; release the claim if it failed. */
+  async function ackAfterHandler(
+    reservation: Reservation,
+    task: PiapiTask,
+    context: PiapiWebhookContext,
+  ): Promise<ReceiverAnswer> {
+    if (!(await claim(reservation, task, context))) return ACCEPTED;
+    if (await reservation.run(() => runHandler(task, context))) {
+      emit({ type: 'accepted', statusCode: 200, task, context });
+      return ACCEPTED;
+    }
+    // Forget the claim before answering, so that PiAPI's retry is processed.
+    await useStore('release', () => store.release(context.deliveryKey), undefined, task, context);
+    return answerRejection(new PiapiWebhookRejection('handler_failed'), task);
+  }
+
+  async function receive(delivery: IncomingDelivery): Promise<ReceiverAnswer> {
+    let task: PiapiTask | undefined;
+    try {
+      if (delivery.method !== 'POST') throw new PiapiWebhookRejection('method_not_allowed');
+      // The secret is checked before anything of the request is read or parsed.
+      checkSecret(delivery.secret);
+      checkMediaType(delivery.contentType, delivery.contentEncoding);
+      const notification = parseNotification(await delivery.readBody(config.limitBytes));
+      task = notification.data;
+      const receivedAt = config.now();
+      checkTimestamp(notification.timestamp, receivedAt, config.maxSkewSeconds);
+      const context: PiapiWebhookContext = {
+        timestamp: notification.timestamp,
+        receivedAt,
+        deliveryKey: deliveryKey(task, notification.timestamp),
+      };
+
+      const copyOf = inProgress.get(context.deliveryKey);
+      if (copyOf !== undefined) {
+        const answer = await copyOf;
+        emit({ type: 'duplicate', statusCode: answer.statusCode, task, context });
+        return answer;
       }
-    },
-  };
+      // Held before the claim, so that a full queue refuses a delivery without claiming it.
+      const reserved = scheduler.reserve(task.task_id, task.status, context);
+      if (!reserved.ok) throw new PiapiWebhookRejection(reserved.reason);
+      if (config.ack === 'immediate') return await ackFirst(reserved.reservation, task, context);
+
+      const answer = ackAfterHandler(reserved.reservation, task, context);
+      inProgress.set(context.deliveryKey, answer);
+      try {
+        return await answer;
+      } finally {
+        inProgress.delete(context.deliveryKey);
+      }
+    } catch (error) {
+      if (error instanceof PiapiWebhookRejection) return answerRejection(error, task);
+      console.error('[piapi-webhook] unexpected error while receiving a delivery:', error);
+      return answerRejection(new PiapiWebhookRejection('internal_error'), task);
+    }
+  }
+
+  return { receive, drain: (timeoutMs) => scheduler.drain(timeoutMs) };
 }

@@ -2,13 +2,28 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import { finished } from 'node:stream';
 import { parseOptions, type PiapiWebhookOptions } from '../core/options.js';
 import { createReceiver, type ReceiverAnswer } from '../core/receiver.js';
+import type { DrainReport } from '../core/scheduler.js';
 import { readRequestBody } from './read-body.js';
+
+/** How long `drain()` waits by default: Kubernetes' default grace period. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 
 /**
  * The request handler `piapiWebhook()` returns. It is typed on Node's own request
  * and response, so it fits Express 4 and 5 (and plain `node:http`) alike.
  */
-export type PiapiWebhookMiddleware = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
+export interface PiapiWebhookMiddleware {
+  (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void;
+  /**
+   * Prepares a graceful shutdown. From now on new deliveries are answered 503
+   * (`draining`), so PiAPI retries them, against another instance if there is
+   * one. Resolves once every accepted delivery's handler has settled, or once
+   * `timeoutMs` has passed, with what was still pending.
+   *
+   * @param timeoutMs - the longest wait, in milliseconds; defaults to 30 000
+   */
+  drain(timeoutMs?: number): Promise<DrainReport>;
+}
 
 function singleHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
@@ -19,7 +34,7 @@ function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: Receiver
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(answer.body),
   };
-  if (answer.allow !== undefined) headers['allow'] = answer.allow;
+  if (answer.headers !== undefined) Object.assign(headers, answer.headers);
   // A body we refused to read (wrong secret, too large) is not worth draining: drop the connection.
   if (!req.complete) headers['connection'] = 'close';
   res.writeHead(answer.statusCode, headers);
@@ -51,7 +66,7 @@ export function piapiWebhook(options: PiapiWebhookOptions): PiapiWebhookMiddlewa
   const config = parseOptions(options);
   const receiver = createReceiver(config);
 
-  return function piapiWebhookMiddleware(req, res) {
+  function piapiWebhookMiddleware(req: IncomingMessage, res: ServerResponse): void {
     const { headers } = req;
     receiver
       .receive({
@@ -65,5 +80,9 @@ export function piapiWebhook(options: PiapiWebhookOptions): PiapiWebhookMiddlewa
         (answer) => writeAnswer(req, res, answer),
         (error: unknown) => console.error('[piapi-webhook] could not answer a delivery:', error),
       );
-  };
+  }
+
+  return Object.assign(piapiWebhookMiddleware, {
+    drain: (timeoutMs = DEFAULT_DRAIN_TIMEOUT_MS) => receiver.drain(timeoutMs),
+  });
 }
