@@ -40,7 +40,16 @@ export function createApp(
   });
   if (mount === 'use') app.use('/piapi/webhook', hook);
   else app.post('/piapi/webhook', hook);
-  return { app, received, outcomes };
+  return { app, hook, received, outcomes };
+}
+
+/** A promise with its resolve function, to hold a handler until a test lets it go. */
+export function gate<T = void>(): { promise: Promise<T>; open: (value: T) => void } {
+  let open!: (value: T) => void;
+  const promise = new Promise<T>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
 }
 
 /** Resolves after pending handlers, scheduled after the response, have run. */

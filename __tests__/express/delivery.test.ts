@@ -1,0 +1,222 @@
+import request from 'supertest';
+import type { Server } from 'node:http';
+import { PiapiWebhookStoreError, type DedupeStore, type WebhookOutcome } from '../../lib/index.js';
+import { createApp, expressVersions, gate, settle } from '../helpers/apps.js';
+import { notification, SECRET } from '../helpers/notifications.js';
+
+function post(target: Parameters<typeof request>[0], body: unknown) {
+  return request(target)
+    .post('/piapi/webhook')
+    .set('content-type', 'application/json')
+    .set('x-webhook-secret', SECRET)
+    .send(JSON.stringify(body));
+}
+
+/** Waits until `condition` holds, checking every few milliseconds. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 2));
+}
+
+const types = (outcomes: WebhookOutcome[]) => outcomes.map((outcome) => outcome.type);
+
+describe.each(expressVersions)('delivery guarantees on %s', (_version, express) => {
+  let server: Server | undefined;
+  afterEach(() => {
+    server?.close();
+    server = undefined;
+  });
+  function listen(app: ReturnType<typeof createApp>['app']): Server {
+    server = app.listen(0);
+    return server;
+  }
+
+  describe("ack: 'after-handler'", () => {
+    it('answers 200 only once the handler has finished', async () => {
+      const hold = gate();
+      let finished = false;
+      const { app } = createApp(express, {
+        ack: 'after-handler',
+        onTask: async () => {
+          await hold.promise;
+          finished = true;
+        },
+      });
+      let answered = false;
+      const response = post(listen(app), notification()).then((res) => {
+        answered = true;
+        return res;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(answered).toBe(false);
+      hold.open();
+      expect((await response).status).toBe(200);
+      expect(finished).toBe(true);
+    });
+
+    it('answers 500 handler_failed when the handler fails, and processes PiAPI’s retry', async () => {
+      let calls = 0;
+      const errors: unknown[] = [];
+      const { app, outcomes } = createApp(express, {
+        ack: 'after-handler',
+        onTask: () => {
+          calls += 1;
+          if (calls === 1) throw new Error('database down');
+        },
+        onError: (error) => errors.push(error),
+      });
+      const body = notification({ status: 'completed' });
+      const first = await post(app, body);
+      expect(first.status).toBe(500);
+      expect(first.body).toEqual({ error: 'handler_failed', message: expect.any(String) });
+      expect(errors).toEqual([new Error('database down')]);
+
+      const retry = await post(app, body);
+      expect(retry.status).toBe(200);
+      expect(calls).toBe(2);
+      expect((await post(app, body)).status).toBe(200);
+      expect(calls).toBe(2);
+      expect(types(outcomes)).toEqual(['rejected', 'accepted', 'duplicate']);
+    });
+
+    it.each([
+      ['succeeds', false, 200],
+      ['fails', true, 500],
+    ])('does not run the handler for a copy that arrives while the first %s; both get its answer', async (_name, fail, status) => {
+      const hold = gate();
+      let calls = 0;
+      const { app } = createApp(express, {
+        ack: 'after-handler',
+        onError: () => undefined,
+        onTask: async () => {
+          calls += 1;
+          await hold.promise;
+          if (fail) throw new Error('failed');
+        },
+      });
+      const target = listen(app);
+      const body = notification();
+      const first = post(target, body).then((res) => res);
+      await until(() => calls === 1);
+      const copy = post(target, body).then((res) => res);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      hold.open();
+      expect([(await first).status, (await copy).status]).toEqual([status, status]);
+      expect(calls).toBe(1);
+    });
+  });
+
+  describe('backpressure', () => {
+    it('answers 503 with Retry-After when running and waiting handlers are full, without claiming the delivery', async () => {
+      const hold = gate();
+      let running = 0;
+      let mostAtOnce = 0;
+      const handled: string[] = [];
+      const { app } = createApp(express, {
+        maxConcurrency: 1,
+        maxQueue: 1,
+        onTask: async (task) => {
+          running += 1;
+          mostAtOnce = Math.max(mostAtOnce, running);
+          await hold.promise;
+          handled.push(task.task_id);
+          running -= 1;
+        },
+      });
+      expect((await post(app, notification({ task_id: 'a' }))).status).toBe(200);
+      expect((await post(app, notification({ task_id: 'b' }))).status).toBe(200);
+      const refused = await post(app, notification({ task_id: 'c' }));
+      expect(refused.status).toBe(503);
+      expect(refused.headers['retry-after']).toBe('5');
+      expect(refused.body.error).toBe('overloaded');
+
+      hold.open();
+      await until(() => handled.length === 2);
+      // Not claimed, so PiAPI's retry is handled rather than dropped as a duplicate.
+      expect((await post(app, notification({ task_id: 'c' }))).status).toBe(200);
+      await until(() => handled.length === 3);
+      expect(handled).toEqual(['a', 'b', 'c']);
+      expect(mostAtOnce).toBe(1);
+    });
+  });
+
+  describe('drain()', () => {
+    it('refuses new deliveries with 503 and resolves once accepted handlers have settled', async () => {
+      const hold = gate();
+      const handled: string[] = [];
+      const { app, hook } = createApp(express, {
+        onTask: async (task) => {
+          await hold.promise;
+          handled.push(task.task_id);
+        },
+      });
+      expect((await post(app, notification({ task_id: 'accepted' }))).status).toBe(200);
+      let drained = false;
+      const report = hook.drain().then((result) => {
+        drained = true;
+        return result;
+      });
+      const refused = await post(app, notification({ task_id: 'late' }));
+      expect(refused.status).toBe(503);
+      expect(refused.body.error).toBe('draining');
+      expect(refused.headers['retry-after']).toBe('5');
+      await settle();
+      expect(drained).toBe(false);
+
+      hold.open();
+      expect(await report).toEqual({ timedOut: false, pending: [] });
+      expect(handled).toEqual(['accepted']);
+    });
+
+    it('reports what was still pending when the timeout passes', async () => {
+      const { app, hook } = createApp(express, { onTask: () => new Promise(() => undefined) });
+      await post(app, notification({ task_id: 'stuck', status: 'processing' }));
+      await settle();
+      const report = await hook.drain(20);
+      expect(report.timedOut).toBe(true);
+      expect(report.pending).toEqual([{ taskId: 'stuck', status: 'processing', deliveryKey: expect.stringContaining('stuck') }]);
+    });
+
+    it('resolves at once when nothing is pending', async () => {
+      const { hook } = createApp(express);
+      expect(await hook.drain()).toEqual({ timedOut: false, pending: [] });
+    });
+  });
+
+  describe('a failing dedupe store', () => {
+    const failing: Array<[string, DedupeStore]> = [
+      ['throws', { claim: () => { throw new Error('ECONNREFUSED'); }, release: () => undefined }],
+      ['rejects', { claim: () => Promise.reject(new Error('ECONNREFUSED')), release: () => undefined }],
+      ['never answers', { claim: () => new Promise<boolean>(() => undefined), release: () => undefined }],
+    ];
+
+    it.each(failing)('still handles the delivery when the store %s, and reports it', async (_name, store) => {
+      const errors: unknown[] = [];
+      const { app, received, outcomes } = createApp(express, { store, storeTimeoutMs: 50, onError: (error) => errors.push(error) });
+      const response = await post(app, notification());
+      await settle();
+      expect(response.status).toBe(200);
+      expect(received).toHaveLength(1);
+      expect(types(outcomes)).toEqual(['store_error', 'accepted']);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toBeInstanceOf(PiapiWebhookStoreError);
+      expect(errors[0]).toMatchObject({ operation: 'claim' });
+    });
+
+    it('still answers 500 when releasing a failed delivery fails, and reports both', async () => {
+      const store: DedupeStore = { claim: () => true, release: () => Promise.reject(new Error('gone')) };
+      const errors: unknown[] = [];
+      const { app, outcomes } = createApp(express, {
+        store,
+        ack: 'after-handler',
+        onTask: () => Promise.reject(new Error('handler broke')),
+        onError: (error) => errors.push(error),
+      });
+      expect((await post(app, notification())).status).toBe(500);
+      expect(types(outcomes)).toEqual(['store_error', 'rejected']);
+      expect(errors.map((error) => (error as Error).message)).toEqual([
+        'handler broke',
+        expect.stringContaining('failed to release'),
+      ]);
+    });
+  });
+});
