@@ -1,6 +1,8 @@
 import express5 from 'express';
 import express4 from 'express4';
 import type { RequestHandler } from 'express';
+import { request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { piapiWebhook, type PiapiTask, type PiapiWebhookContext, type PiapiWebhookOptions, type WebhookOutcome } from '../../lib/index.js';
 import { NOW_MS, SECRET } from './notifications.js';
 
@@ -55,4 +57,39 @@ export function gate<T = void>(): { promise: Promise<T>; open: (value: T) => voi
 /** Resolves after pending handlers, scheduled after the response, have run. */
 export function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Sends exactly these bytes with exactly these headers. (supertest re-serialises
+ * a Buffer as JSON when the content-type says JSON, so it cannot send junk.)
+ */
+export function rawRequest(
+  server: Server,
+  method: string,
+  headers: Record<string, string>,
+  body: Buffer | undefined,
+): Promise<{ status: number; text: string; json: Record<string, unknown> | undefined }> {
+  const { port } = server.address() as AddressInfo;
+  return new Promise((resolve, reject) => {
+    // An explicit length: Node's client frames neither GET nor DELETE bodies on its own.
+    const framing = body === undefined ? {} : { 'content-length': String(body.length) };
+    const options = { host: '127.0.0.1', port, method, path: '/piapi/webhook', headers: { ...headers, ...framing } };
+    const req = httpRequest(options, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: Record<string, unknown> | undefined;
+        try {
+          json = JSON.parse(text) as Record<string, unknown>;
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, text, json });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }

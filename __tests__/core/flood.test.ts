@@ -1,0 +1,45 @@
+/**
+ * A flood of unique deliveries through the core pipeline, in-process (no
+ * sockets): every one is handled, and the dedupe store stays within its bound,
+ * forgetting the oldest keys first.
+ */
+import { parseOptions } from '../../lib/core/options.js';
+import { createReceiver, type IncomingDelivery } from '../../lib/core/receiver.js';
+import { memoryStore } from '../../lib/index.js';
+import { notification, NOW_MS, SECRET } from '../helpers/notifications.js';
+
+const template = JSON.stringify(notification({ task_id: '@ID@', status: 'completed' }));
+
+function delivery(taskId: string): IncomingDelivery {
+  const body = Buffer.from(template.replace('@ID@', taskId));
+  return {
+    method: 'POST',
+    secret: SECRET,
+    contentType: 'application/json',
+    contentEncoding: undefined,
+    readBody: async () => body,
+  };
+}
+
+it('handles 50 000 unique deliveries with the store bounded by its max, evicting the oldest', async () => {
+  const store = memoryStore({ max: 1000, now: () => NOW_MS });
+  let handled = 0;
+  let largestStore = 0;
+  const receiver = createReceiver(parseOptions({ secret: SECRET, now: () => NOW_MS, store, onTask: () => void (handled += 1) }));
+
+  for (let index = 0; index < 50_000; index += 1) {
+    const answer = await receiver.receive(delivery(`task-${index}`));
+    expect(answer.statusCode).toBe(200);
+    answer.afterResponse?.();
+    largestStore = Math.max(largestStore, store.size);
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+
+  expect(handled).toBe(50_000);
+  expect(largestStore).toBe(1000);
+  // The newest keys are remembered; the oldest were evicted, so a very late copy is handled again.
+  const lateCopyOfNewest = await receiver.receive(delivery('task-49999'));
+  const lateCopyOfOldest = await receiver.receive(delivery('task-0'));
+  expect([lateCopyOfNewest.statusCode, lateCopyOfNewest.afterResponse]).toEqual([200, undefined]);
+  expect([lateCopyOfOldest.statusCode, typeof lateCopyOfOldest.afterResponse]).toEqual([200, 'function']);
+});

@@ -1,0 +1,74 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+
+const BINARY = process.env['REDIS_SERVER_BIN'] ?? 'redis-server';
+
+/** Whether a redis-server binary can be run here. CI sets PIAPI_REQUIRE_REDIS=1 so that a missing one fails instead of skipping. */
+export const redisAvailable = spawnSync(BINARY, ['--version'], { stdio: 'ignore' }).status === 0;
+
+if (!redisAvailable) {
+  if (process.env['PIAPI_REQUIRE_REDIS'] === '1') throw new Error(`PIAPI_REQUIRE_REDIS=1 but ${BINARY} cannot be run`);
+  console.warn(`Redis suites skipped: ${BINARY} was not found. Install it (apt-get install redis-server) to run them.`);
+}
+
+/** `describe` where redis-server can run, `describe.skip` (with the warning above) where not. */
+export const describeWithRedis = redisAvailable ? describe : describe.skip;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** A redis-server of the test's own, on a free loopback port, that the test can stop and start again. */
+export class RedisServer {
+  private process: ChildProcess | undefined;
+
+  private constructor(readonly port: number) {}
+
+  static async start(): Promise<RedisServer> {
+    const server = new RedisServer(await freePort());
+    await server.resume();
+    return server;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts (again) on the same port, and waits until it accepts connections. */
+  async resume(): Promise<void> {
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    this.process = spawn(BINARY, args, { stdio: 'ignore' });
+    for (let attempt = 0; attempt < 200 && !(await accepts(this.port)); attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  /** Stops the server, as a crash or an outage would. */
+  async stop(): Promise<void> {
+    const child = this.process;
+    this.process = undefined;
+    if (child === undefined || child.exitCode !== null) return;
+    await new Promise((resolve) => {
+      child.once('exit', resolve);
+      child.kill('SIGKILL');
+    });
+  }
+}
