@@ -1,7 +1,10 @@
 const { piapiWebhook, PiapiWebhookConfigError } = require('piapi-webhook');
 const { run } = require('./scenario.cjs');
 
+const { redisStore } = require('piapi-webhook/redis');
+
 if (typeof PiapiWebhookConfigError !== 'function') throw new Error('PiapiWebhookConfigError is not exported');
+if (typeof redisStore !== 'function') throw new Error('piapi-webhook/redis does not export redisStore');
 run('cjs express5', require('express'), piapiWebhook)
   .then(() => run('cjs express4', require('express4'), piapiWebhook))
   .catch((error) => {

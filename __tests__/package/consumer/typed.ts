@@ -1,7 +1,10 @@
 // Type-checked against the installed package, under node16 and bundler resolution.
 import { createServer } from 'node:http';
+import { redisStore, type RedisClientLike, type RedisStoreOptions } from 'piapi-webhook/redis';
 import {
+  memoryStore,
   piapiWebhook,
+  type DrainReport,
   PiapiWebhookConfigError,
   type PiapiNotification,
   type PiapiTask,
@@ -26,7 +29,15 @@ const options: PiapiWebhookOptions = {
     }
   },
 };
-createServer(piapiWebhook(options));
+const hook = piapiWebhook({ ...options, store: memoryStore({ max: 100 }), ack: 'after-handler', maxConcurrency: 4, maxQueue: 10 });
+createServer(hook);
+const drained: Promise<DrainReport> = hook.drain(1000);
+void drained;
+declare const client: RedisClientLike;
+const redisOptions: RedisStoreOptions = { prefix: 'x:', ttlSeconds: 60 };
+piapiWebhook({ ...options, store: redisStore(client, redisOptions) });
+// @ts-expect-error ack has two modes only
+piapiWebhook({ ...options, ack: 'later' });
 const notification: PiapiNotification = { timestamp: 1, data: { task_id: 't', model: 'm', task_type: 'x', status: 'completed' } };
 void notification;
 void PiapiWebhookConfigError;
