@@ -1,0 +1,71 @@
+// Pushes unique deliveries through piapiWebhook in-process, without sockets, and
+// reports the heap after GC. Run with --expose-gc (npm run bench does).
+import { Readable, Writable } from 'node:stream';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { piapiWebhook } from 'piapi-webhook';
+
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const checkpoints = args.quick ? [10_000, 50_000] : [10_000, 100_000, 1_000_000];
+const SECRET = 'bench-secret';
+
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/midjourney-imagine-completed.json', import.meta.url), 'utf8'));
+const now = Math.floor(Date.now() / 1000);
+const [head, tail] = JSON.stringify({ ...fixture, timestamp: now, data: { ...fixture.data, task_id: '@ID@' } }).split('"@ID@"');
+const headers = { 'content-type': 'application/json', 'x-webhook-secret': SECRET };
+
+let handled = 0;
+const hook = piapiWebhook({ secret: SECRET, onTask: () => void (handled += 1) });
+
+/** A request as the middleware sees it: a readable body with method and headers. */
+function fakeRequest(index) {
+  const body = Buffer.from(`${head}"memory-${index}"${tail}`);
+  return Object.assign(Readable.from([body], { objectMode: false }), {
+    method: 'POST',
+    headers: { ...headers, 'content-length': String(body.length) },
+    complete: true,
+  });
+}
+
+/** A response that discards what is written and finishes. */
+function fakeResponse(onEnd) {
+  const res = new Writable({ write: (_chunk, _encoding, done) => done() });
+  res.writeHead = function writeHead(statusCode) {
+    this.statusCode = statusCode;
+    return this;
+  };
+  res.on('finish', onEnd);
+  return res;
+}
+
+function deliver(index) {
+  return new Promise((resolve, reject) => {
+    const res = fakeResponse(() => (res.statusCode === 200 ? resolve() : reject(new Error(`answered ${res.statusCode}`))));
+    hook(fakeRequest(index), res);
+  });
+}
+
+const heapMb = () => {
+  globalThis.gc();
+  globalThis.gc();
+  return process.memoryUsage().heapUsed / 1024 / 1024;
+};
+
+const rows = [];
+let sent = 0;
+for (const checkpoint of checkpoints) {
+  for (; sent < checkpoint; sent += 1) await deliver(sent);
+  await new Promise((resolve) => setImmediate(resolve));
+  rows.push([checkpoint, heapMb()]);
+}
+if (handled !== sent) throw new Error(`onTask ran ${handled} times for ${sent} deliveries`);
+
+const [fromCount, growthFrom] = rows[rows.length - 2];
+const [toCount, growthTo] = rows[rows.length - 1];
+console.log('| unique deliveries | heap after GC |');
+console.log('|---:|---:|');
+for (const [count, mb] of rows) console.log(`| ${count.toLocaleString('en-US')} | ${mb.toFixed(1)} MB |`);
+console.log('');
+console.log(
+  `Heap growth from ${fromCount.toLocaleString('en-US')} to ${toCount.toLocaleString('en-US')} deliveries: ${(growthTo - growthFrom).toFixed(2)} MB (the default store holds at most 10,000 keys).`,
+);

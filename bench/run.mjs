@@ -1,0 +1,144 @@
+// npm run bench [-- --quick] [--duration s] [--rounds n] [--connections n]
+//
+// Starts four servers as separate processes on loopback (raw node:http, the
+// hand-written Express handler, Octokit's createNodeMiddleware on Express, and
+// piapiWebhook on Express), drives them in alternating rounds (A B C D A B C D …)
+// with autocannon over keep-alive connections, first with a unique delivery per
+// request and then with one fixed delivery (the duplicate path), and reports
+// medians. Then runs the memory check. Writes the tables to BENCHMARKS.md.
+import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { SECRET } from './servers/listen.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    duration: { type: 'string' },
+    rounds: { type: 'string' },
+    connections: { type: 'string', default: '10' },
+  },
+});
+const duration = Number(args.duration ?? (args.quick ? 1 : 5));
+const rounds = Number(args.rounds ?? (args.quick ? 1 : 5));
+const connections = Number(args.connections);
+const SERVERS = ['raw', 'handwritten', 'octokit', 'piapi'];
+
+/** Starts one server process and resolves with its port once it listens. */
+function start(name) {
+  const child = spawn(process.execPath, [new URL(`./servers/${name}.mjs`, import.meta.url).pathname], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${name} server exited with ${code}`)));
+    createInterface({ input: child.stdout }).once('line', (line) => resolve({ name, child, port: JSON.parse(line).port }));
+  });
+}
+
+// A realistic ~1.5 KB notification: a completed Midjourney imagine task.
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/midjourney-imagine-completed.json', import.meta.url), 'utf8'));
+delete fixture.data.config.webhook_config.secret;
+const [head, tail] = JSON.stringify({ ...fixture, timestamp: 0, data: { ...fixture.data, task_id: '@ID@' } }).split('"@ID@"');
+const bodyFor = (taskId, timestamp) => `${head.replace('"timestamp":0', `"timestamp":${timestamp}`)}"${taskId}"${tail}`;
+
+let sequence = 0;
+/** One autocannon run; `fixed` sends the same delivery every time (the duplicate path). */
+function drive({ name, port }, fixed, seconds = duration) {
+  const fixedBody = bodyFor(`fixed-${name}-${sequence++}`, Math.floor(Date.now() / 1000));
+  const setupRequest = (request) => {
+    const body = fixed ? fixedBody : bodyFor(`unique-${sequence++}`, Math.floor(Date.now() / 1000));
+    const headers = { 'content-type': 'application/json', 'x-webhook-secret': SECRET };
+    if (name === 'octokit') {
+      // GitHub's headers: Octokit refuses a delivery without them.
+      headers['x-github-event'] = 'ping';
+      headers['x-github-delivery'] = String(sequence);
+      headers['x-hub-signature-256'] = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
+    }
+    return { ...request, method: 'POST', path: '/hook', headers, body };
+  };
+  return autocannon({ url: `http://127.0.0.1:${port}`, connections, duration: seconds, requests: [{ setupRequest }] });
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+const servers = await Promise.all(SERVERS.map(start));
+const summaries = {};
+try {
+  // A short unrecorded run each, so that no server is measured before the JIT has warmed it.
+  for (const server of servers) await drive(server, false, Math.min(duration, 2));
+  for (const [mode, fixed] of [['unique', false], ['duplicate', true]]) {
+    const runs = Object.fromEntries(SERVERS.map((name) => [name, []]));
+    for (let round = 0; round < rounds; round += 1) {
+      for (const server of servers) {
+        const result = await drive(server, fixed);
+        runs[server.name].push(result);
+        process.stderr.write(`${mode} round ${round + 1}/${rounds} ${server.name}: ${Math.round(result.requests.average)} req/s\n`);
+      }
+    }
+    summaries[mode] = Object.fromEntries(
+      SERVERS.map((name) => [
+        name,
+        {
+          rps: median(runs[name].map((result) => result.requests.average)),
+          p50: median(runs[name].map((result) => result.latency.p50)),
+          p99: median(runs[name].map((result) => result.latency.p99)),
+          non2xx: runs[name].reduce((sum, result) => sum + result.non2xx + result.errors + result.timeouts, 0),
+        },
+      ]),
+    );
+  }
+} finally {
+  for (const { child } of servers) child.kill();
+}
+
+function table(mode) {
+  const rows = summaries[mode];
+  const lines = ['| server | requests/s | p50 ms | p99 ms | non-2xx or errors |', '|---|---:|---:|---:|---:|'];
+  for (const name of SERVERS) {
+    const { rps, p50, p99, non2xx } = rows[name];
+    lines.push(`| ${name} | ${Math.round(rps)} | ${p50} | ${p99} | ${non2xx} |`);
+  }
+  const ratio = (other) => (rows.piapi.rps / rows[other].rps).toFixed(2);
+  lines.push('', `piapi / hand-written: **${ratio('handwritten')}**, piapi / octokit: **${ratio('octokit')}**, piapi / raw: **${ratio('raw')}**`);
+  return lines.join('\n');
+}
+
+const memory = await new Promise((resolve, reject) => {
+  const child = spawn(process.execPath, ['--expose-gc', new URL('./memory.mjs', import.meta.url).pathname, ...(args.quick ? ['--quick'] : [])], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.once('exit', (code) => (code === 0 ? resolve(output.trim()) : reject(new Error(`memory check exited with ${code}`))));
+});
+
+const report = [
+  '# Benchmarks',
+  '',
+  `Written by \`npm run bench${args.quick ? ' -- --quick' : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${availableParallelism()} CPUs (${cpus()[0]?.model.trim()}), Node.js ${process.version}.`,
+  `${rounds} alternating round(s) of ${duration} s per server and mode, ${connections} keep-alive connections, medians shown.`,
+  'Every server runs on the same Express 5 (but raw, which is node:http alone), in its own process on loopback. The body is a ~1.5 KB completed Midjourney notification.',
+  '',
+  '## Unique deliveries (a new task_id on every request)',
+  '',
+  table('unique'),
+  '',
+  '## One fixed delivery (the duplicate path for piapi)',
+  '',
+  table('duplicate'),
+  '',
+  '## Memory',
+  '',
+  memory,
+  '',
+].join('\n');
+console.log(report);
+if (!args.quick) writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), report);
