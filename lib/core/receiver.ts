@@ -23,10 +23,10 @@ export interface IncomingDelivery {
 /** What the adapter writes back, and what it runs once it has. */
 export interface ReceiverAnswer {
   readonly statusCode: number;
-  /** A JSON body. */
-  readonly body: string;
-  /** Extra headers, such as `Allow` or `Retry-After`. */
-  readonly headers?: Readonly<Record<string, string>>;
+  /** The JSON body, encoded. */
+  readonly body: Buffer;
+  /** Every header of the answer: content type and length, and `Allow` or `Retry-After` where due. */
+  readonly headers: Readonly<Record<string, string | number>>;
   /** Starts `onTask`; the adapter calls it once the answer has been written. */
   readonly afterResponse?: () => void;
 }
@@ -39,12 +39,20 @@ export interface Receiver {
 
 /** PiAPI retries about 5 s after a failure; asking for the same keeps the advice honest. */
 const RETRY_AFTER_SECONDS = '5';
-const ACCEPTED: ReceiverAnswer = { statusCode: 200, body: JSON.stringify({ ok: true }) };
-const REJECTION_HEADERS: Partial<Record<RejectionReason, Readonly<Record<string, string>>>> = {
+const EXTRA_HEADERS: Partial<Record<RejectionReason, Readonly<Record<string, string>>>> = {
   method_not_allowed: { allow: 'POST' },
   overloaded: { 'retry-after': RETRY_AFTER_SECONDS },
   draining: { 'retry-after': RETRY_AFTER_SECONDS },
 };
+
+function jsonAnswer(statusCode: number, value: unknown, extraHeaders?: Readonly<Record<string, string>>): ReceiverAnswer {
+  const body = Buffer.from(JSON.stringify(value));
+  const headers = { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length, ...extraHeaders };
+  return Object.freeze({ statusCode, body, headers: Object.freeze(headers) });
+}
+
+// Built once: the answer to every genuine delivery.
+const ACCEPTED = jsonAnswer(200, { ok: true });
 
 /** Calls `run`, and sends a sync throw or an async rejection to `onFailure`: nothing escapes. */
 function callSafely(run: () => unknown, onFailure: (error: unknown) => void): void {
@@ -139,9 +147,7 @@ export function createReceiver(config: ReceiverConfig): Receiver {
   function answerRejection(rejection: PiapiWebhookRejection, task: PiapiTask | undefined): ReceiverAnswer {
     const { reason, statusCode, message } = rejection;
     emit(task === undefined ? { type: 'rejected', statusCode, reason, message } : { type: 'rejected', statusCode, reason, message, task });
-    const body = JSON.stringify({ error: reason, message });
-    const headers = REJECTION_HEADERS[reason];
-    return headers === undefined ? { statusCode, body } : { statusCode, body, headers };
+    return jsonAnswer(statusCode, { error: reason, message }, EXTRA_HEADERS[reason]);
   }
 
   /** ack 'immediate': answer 200 now, and run the handler once the answer has been written. */

@@ -1,5 +1,4 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { finished } from 'node:stream';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseOptions, type PiapiWebhookOptions } from '../core/options.js';
 import { createReceiver, type ReceiverAnswer } from '../core/receiver.js';
 import type { DrainReport } from '../core/scheduler.js';
@@ -30,19 +29,15 @@ function singleHeader(value: string | string[] | undefined): string | undefined 
 }
 
 function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: ReceiverAnswer): void {
-  const headers: OutgoingHttpHeaders = {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(answer.body),
-  };
-  if (answer.headers !== undefined) Object.assign(headers, answer.headers);
   // A body we refused to read (wrong secret, too large) is not worth draining: drop the connection.
-  if (!req.complete) headers['connection'] = 'close';
-  res.writeHead(answer.statusCode, headers);
+  res.writeHead(answer.statusCode, req.complete ? answer.headers : { ...answer.headers, connection: 'close' });
   res.end(answer.body);
   const { afterResponse } = answer;
-  // Once the answer has left, or the client has gone: the delivery was read whole either way,
-  // and a retry of it would now be a duplicate, so the handler must run.
-  if (afterResponse !== undefined) finished(res, () => afterResponse());
+  if (afterResponse === undefined) return;
+  // Once the answer has left, or the client has gone ('close' comes either way): the delivery
+  // was read whole, and a retry of it would now be a duplicate, so the handler must run.
+  if (res.destroyed) afterResponse();
+  else res.once('close', afterResponse);
 }
 
 /**
