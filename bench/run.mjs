@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--duration s] [--rounds n] [--connections n]
+// npm run bench [-- --quick] [--duration s] [--rounds n] [--connections n] [--servers a,b] [--skip-memory]
 //
 // Starts four servers as separate processes on loopback (raw node:http, the
 // hand-written Express handler, Octokit's createNodeMiddleware on Express, and
@@ -21,12 +21,14 @@ const { values: args } = parseArgs({
     duration: { type: 'string' },
     rounds: { type: 'string' },
     connections: { type: 'string', default: '10' },
+    servers: { type: 'string', default: 'raw,handwritten,octokit,piapi' },
+    'skip-memory': { type: 'boolean', default: false },
   },
 });
 const duration = Number(args.duration ?? (args.quick ? 1 : 5));
 const rounds = Number(args.rounds ?? (args.quick ? 1 : 5));
 const connections = Number(args.connections);
-const SERVERS = ['raw', 'handwritten', 'octokit', 'piapi'];
+const SERVERS = args.servers.split(',');
 
 /** Starts one server process and resolves with its port once it listens. */
 function start(name) {
@@ -106,12 +108,12 @@ function table(mode) {
     const { rps, p50, p99, non2xx } = rows[name];
     lines.push(`| ${name} | ${Math.round(rps)} | ${p50} | ${p99} | ${non2xx} |`);
   }
-  const ratio = (other) => (rows.piapi.rps / rows[other].rps).toFixed(2);
+  const ratio = (other) => (rows.piapi && rows[other] ? (rows.piapi.rps / rows[other].rps).toFixed(2) : 'n/a');
   lines.push('', `piapi / hand-written: **${ratio('handwritten')}**, piapi / octokit: **${ratio('octokit')}**, piapi / raw: **${ratio('raw')}**`);
   return lines.join('\n');
 }
 
-const memory = await new Promise((resolve, reject) => {
+const memory = args['skip-memory'] ? '(skipped)' : await new Promise((resolve, reject) => {
   const child = spawn(process.execPath, ['--expose-gc', new URL('./memory.mjs', import.meta.url).pathname, ...(args.quick ? ['--quick'] : [])], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -141,4 +143,4 @@ const report = [
   '',
 ].join('\n');
 console.log(report);
-if (!args.quick) writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), report);
+if (!args.quick && SERVERS.length === 4) writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), report);
