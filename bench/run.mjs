@@ -21,6 +21,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string' },
     rounds: { type: 'string' },
     connections: { type: 'string', default: '10' },
+    // A subset, or other files in servers/, for focused comparisons; only a full run writes BENCHMARKS.md.
     servers: { type: 'string', default: 'raw,handwritten,octokit,piapi' },
     'skip-memory': { type: 'boolean', default: false },
   },
@@ -143,4 +144,4 @@ const report = [
   '',
 ].join('\n');
 console.log(report);
-if (!args.quick && SERVERS.length === 4) writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), report);
+if (!args.quick && args.servers === 'raw,handwritten,octokit,piapi' && !args['skip-memory']) writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), report);
