@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { SECRET } from './servers/listen.mjs';
 
+const ALL_SERVERS = 'raw,handwritten,octokit,piapi';
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
@@ -22,7 +23,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string' },
     connections: { type: 'string', default: '10' },
     // A subset, or other files in servers/, for focused comparisons; only a full run writes BENCHMARKS.md.
-    servers: { type: 'string', default: 'raw,handwritten,octokit,piapi' },
+    servers: { type: 'string', default: ALL_SERVERS },
     'skip-memory': { type: 'boolean', default: false },
   },
 });
@@ -144,4 +145,4 @@ const report = [
   '',
 ].join('\n');
 console.log(report);
-if (!args.quick && args.servers === 'raw,handwritten,octokit,piapi' && !args['skip-memory']) writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), report);
+if (!args.quick && args.servers === ALL_SERVERS && !args['skip-memory']) writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), report);
