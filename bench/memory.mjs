@@ -1,17 +1,17 @@
 // Pushes unique deliveries through piapiWebhook in-process, without sockets, and
 // reports the heap after GC. Run with --expose-gc (npm run bench does).
 import { Readable, Writable } from 'node:stream';
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { piapiWebhook } from 'piapi-webhook';
+import { fixture } from 'piapi-webhook/testing';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const checkpoints = args.quick ? [10_000, 50_000] : [10_000, 100_000, 1_000_000];
 const SECRET = 'bench-secret';
 
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/midjourney-imagine-completed.json', import.meta.url), 'utf8'));
+const completed = fixture('midjourney-imagine-completed');
 const now = Math.floor(Date.now() / 1000);
-const [head, tail] = JSON.stringify({ ...fixture, timestamp: now, data: { ...fixture.data, task_id: '@ID@' } }).split('"@ID@"');
+const [head, tail] = JSON.stringify({ ...completed, timestamp: now, data: { ...completed.data, task_id: '@ID@' } }).split('"@ID@"');
 const headers = { 'content-type': 'application/json', 'x-webhook-secret': SECRET };
 
 let handled = 0;

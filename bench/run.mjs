@@ -8,11 +8,12 @@
 // medians. Then runs the memory check. Writes the tables to BENCHMARKS.md.
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { fixture } from 'piapi-webhook/testing';
 import { SECRET } from './servers/listen.mjs';
 
 const ALL_SERVERS = 'raw,handwritten,octokit,piapi';
@@ -44,9 +45,9 @@ function start(name) {
 }
 
 // A realistic ~1.5 KB notification: a completed Midjourney imagine task.
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/midjourney-imagine-completed.json', import.meta.url), 'utf8'));
-delete fixture.data.config.webhook_config.secret;
-const [head, tail] = JSON.stringify({ ...fixture, timestamp: 0, data: { ...fixture.data, task_id: '@ID@' } }).split('"@ID@"');
+const completed = fixture('midjourney-imagine-completed');
+delete completed.data.config.webhook_config.secret;
+const [head, tail] = JSON.stringify({ ...completed, timestamp: 0, data: { ...completed.data, task_id: '@ID@' } }).split('"@ID@"');
 const bodyFor = (taskId, timestamp) => `${head.replace('"timestamp":0', `"timestamp":${timestamp}`)}"${taskId}"${tail}`;
 
 let sequence = 0;

@@ -1,12 +1,11 @@
 // npm run demo: a real Express app with piapiWebhook on localhost, fed a realistic
 // sequence of PiAPI notifications. Prints what was answered and what onTask received.
-import { readFileSync } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import express from 'express';
 import { piapiWebhook } from 'piapi-webhook';
+import { fixture } from 'piapi-webhook/testing';
 
 const SECRET = 'demo-secret';
-const fixture = (name) => JSON.parse(readFileSync(new URL(`../fixtures/${name}.json`, import.meta.url), 'utf8'));
 
 const handled = [];
 const app = express();

@@ -3,6 +3,8 @@ export { memoryStore, type MemoryStore, type MemoryStoreOptions } from './stores
 export type { AckMode, PiapiWebhookOptions, WebhookOutcome } from './core/options.js';
 export type { DedupeStore } from './core/dedupe.js';
 export type { DrainReport, PendingHandler } from './core/scheduler.js';
+export { isKnownModel, isModel, isTaskOf, isTerminal, resultUrls } from './core/task-helpers.js';
+export type * from './core/outputs.js';
 export {
   PiapiWebhookConfigError,
   PiapiWebhookRejection,

@@ -1,21 +1,16 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { PiapiNotification, PiapiTask } from '../../lib/index.js';
+import { FIXTURES } from '../../lib/testing/fixtures.js';
 
 export const SECRET = 's3cr3t-7f2c9a';
-export const FIXTURES_DIR = join(__dirname, '..', '..', 'fixtures');
 /** A fixed clock for tests: 2025-08-14T09:21:41Z, in milliseconds. */
 export const NOW_MS = 1_755_163_301_000;
 export const NOW_S = NOW_MS / 1000;
 
-export const fixtureNames: readonly string[] = readdirSync(FIXTURES_DIR)
-  .filter((file) => file.endsWith('.json'))
-  .map((file) => file.slice(0, -'.json'.length))
-  .sort();
+export const fixtureNames = Object.keys(FIXTURES).sort() as Array<keyof typeof FIXTURES>;
 
-/** A fresh copy of a fixture from `fixtures/`. */
-export function loadFixture(name: string): PiapiNotification {
-  return JSON.parse(readFileSync(join(FIXTURES_DIR, `${name}.json`), 'utf8')) as PiapiNotification;
+/** A fresh copy of a shipped fixture, with its own timestamp. */
+export function loadFixture(name: keyof typeof FIXTURES): PiapiNotification {
+  return structuredClone(FIXTURES[name]) as PiapiNotification;
 }
 
 /**
