@@ -2,10 +2,11 @@
  * Packs the package as npm would publish it, installs the tarball into a fresh
  * consumer project, and uses it from CommonJS, ESM and TypeScript.
  */
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 
 const ROOT = join(__dirname, '..', '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -28,7 +29,7 @@ describe('the packed tarball', () => {
     tarball = join(dir, packed);
     cpSync(join(__dirname, 'consumer'), dir, { recursive: true });
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
-    sh(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, 'express@^5', 'express4@npm:express@^4'], dir);
+    sh(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, 'express@^5', 'express4@npm:express@^4', 'supertest@^7'], dir);
   });
 
   afterAll(() => {
@@ -77,5 +78,43 @@ describe('the packed tarball', () => {
     const args = ['--noEmit', '--strict', '--skipLibCheck', '--module', module, '--moduleResolution', resolution];
     args.push('--target', 'es2022', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules', '@types'), 'typed.ts');
     expect(() => sh(process.execPath, [tsc, ...args], dir)).not.toThrow();
+  });
+
+  it('runs the installed CLI: fixtures, and send and listen against each other', async () => {
+    const bin = join(dir, 'node_modules', '.bin', 'piapi-webhook');
+    expect(sh(bin, ['fixtures'], dir)).toContain('midjourney-imagine-completed');
+
+    const listener = spawn(bin, ['listen', '--port', '0', '--secret', 'cli'], { cwd: dir });
+    try {
+      const lines: string[] = [];
+      const reader = createInterface({ input: listener.stdout });
+      const url = await new Promise<string>((resolve) =>
+        reader.on('line', (line) => {
+          lines.push(line);
+          const match = /listening on (\S+)/.exec(line);
+          if (match) resolve(match[1]!);
+        }),
+      );
+      expect(sh(bin, ['send', url, '--secret', 'cli', '--fixture', 'luma-video-generation-completed'], dir)).toContain('200');
+      expect(() => sh(bin, ['send', url, '--secret', 'wrong'], dir)).toThrow();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(lines.some((line) => /accepted .*luma\/video_generation\s+completed/.test(line))).toBe(true);
+      expect(lines.some((line) => line.includes('refused 401 invalid_secret'))).toBe(true);
+    } finally {
+      listener.kill('SIGINT');
+    }
+  });
+
+  it("passes the README's testing section, run as written", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const files = [...readme.matchAll(/<!-- file: (\S+) -->\n```js\n([\s\S]*?)```/g)];
+    expect(files.map(([, name]) => name)).toEqual(['app.js', 'webhook.test.js']);
+    const project = join(dir, 'readme-example');
+    mkdirSync(project);
+    for (const [, name, code] of files) writeFileSync(join(project, name!), code!);
+    // The repo's jest, run in the consumer project: the example resolves everything from there.
+    const jest = require.resolve('jest/bin/jest');
+    const result = spawnSync(process.execPath, [jest, '--rootDir', project, '--ci'], { cwd: dir, encoding: 'utf8' });
+    expect([result.status, result.stderr]).toEqual([0, expect.stringMatching(/Tests:\s+3 passed, 3 total/)]);
   });
 });

@@ -1,7 +1,9 @@
 // Type-checked against the installed package, under node16 and bundler resolution.
 import { createServer } from 'node:http';
 import { redisStore, type RedisClientLike, type RedisStoreOptions } from 'piapi-webhook/redis';
+import { createNotification, fixture, sendNotification, type DeliveryResult } from 'piapi-webhook/testing';
 import {
+  isModel,
   memoryStore,
   piapiWebhook,
   type DrainReport,
@@ -36,6 +38,15 @@ void drained;
 declare const client: RedisClientLike;
 const redisOptions: RedisStoreOptions = { prefix: 'x:', ttlSeconds: 60 };
 piapiWebhook({ ...options, store: redisStore(client, redisOptions) });
+const delivered: Promise<DeliveryResult> = sendNotification('http://127.0.0.1:1/x', createNotification({ status: 'failed' }), { secret: 'a' });
+void delivered;
+const task = fixture('kling-video-generation-completed').data;
+if (isModel(task, 'kling')) {
+  const works: unknown[] | undefined = task.output?.works;
+  void works;
+}
+// @ts-expect-error no such fixture
+fixture('nope');
 // @ts-expect-error ack has two modes only
 piapiWebhook({ ...options, ack: 'later' });
 const notification: PiapiNotification = { timestamp: 1, data: { task_id: 't', model: 'm', task_type: 'x', status: 'completed' } };

@@ -1,0 +1,169 @@
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { piapiWebhook } from '../express/middleware.js';
+import type { WebhookOutcome } from '../core/options.js';
+import { resultUrls } from '../core/task-helpers.js';
+import type { PiapiNotification, PiapiTask } from '../core/types.js';
+import { createNotification, fixture, fixtureNames, sendNotification, type FixtureName } from '../testing/index.js';
+
+/** Where the CLI writes; tests pass their own. */
+export interface CliOutput {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const defaultOutput: CliOutput = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+function positiveNumber(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < 0) throw new InvalidArgumentError('Expected a number of 0 or more.');
+  return number;
+}
+
+function port(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0 || number > 65535) throw new InvalidArgumentError('Expected a port from 0 to 65535.');
+  return number;
+}
+
+function fixtureName(value: string): FixtureName {
+  if (!(fixtureNames as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`No such fixture. Run "piapi-webhook fixtures" to list them.`);
+  }
+  return value as FixtureName;
+}
+
+/** A notification file may hold a whole notification or just its task. */
+async function readNotificationFile(path: string): Promise<PiapiNotification> {
+  const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
+  const data = (typeof parsed === 'object' && parsed !== null && 'data' in parsed ? parsed.data : parsed) as PiapiTask;
+  return createNotification({ ...data });
+}
+
+/** One POST; a network error counts as a refusal, as it does for PiAPI. */
+async function attemptDelivery(url: string, notification: PiapiNotification, secret: string): Promise<{ ok: boolean; shown: string }> {
+  try {
+    const { status, body } = await sendNotification(url, notification, { secret });
+    return { ok: status >= 200 && status < 300, shown: `${status} ${JSON.stringify(body)}` };
+  } catch (error) {
+    const cause = (error as { cause?: { message?: string } }).cause?.message;
+    return { ok: false, shown: `failed: ${(error as Error).message}${cause === undefined ? '' : ` (${cause})`}` };
+  }
+}
+
+/** The progress a task reports, for the models that report one. */
+function progressOf(task: PiapiTask): string {
+  const output = task.output ?? {};
+  const progress = output['progress'] ?? output['percent'];
+  return typeof progress === 'number' ? `${progress}%` : '-';
+}
+
+/** One readable line per delivery the listener answered. */
+export function describeOutcome(outcome: WebhookOutcome, at: Date = new Date()): string {
+  const time = at.toISOString().slice(11, 19);
+  if (outcome.type === 'store_error') return `${time}  store error (${outcome.operation}): ${outcome.error.message}`;
+  if (outcome.type === 'rejected') {
+    const task = outcome.task === undefined ? '' : `  ${outcome.task.task_id}`;
+    return `${time}  refused ${outcome.statusCode} ${outcome.reason}${task}: ${outcome.message}`;
+  }
+  const { task } = outcome;
+  const urls = resultUrls(task);
+  const columns = [time, outcome.type.padEnd(9), task.task_id, `${task.model}/${task.task_type}`, task.status, progressOf(task)];
+  if (urls.length > 0) columns.push(urls.join(' '));
+  return columns.join('  ');
+}
+
+/**
+ * The `piapi-webhook` command line: `send`, `listen` and `fixtures`.
+ * @param output - where to write; defaults to the process's stdout and stderr
+ */
+export function createProgram(output: CliOutput = defaultOutput): Command {
+  const program = new Command('piapi-webhook')
+    .description('Send and receive PiAPI task notifications while you develop a webhook handler.')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (text) => output.out(text.trimEnd()), writeErr: (text) => output.err(text.trimEnd()) });
+
+  program
+    .command('send')
+    .description('POST a notification to <url> the way PiAPI does, with a fresh timestamp. Exits non-zero when it is refused.')
+    .argument('<url>', 'the webhook endpoint, e.g. http://localhost:3000/piapi/webhook')
+    .addOption(new Option('--secret <secret>', 'sent in x-webhook-secret').env('PIAPI_WEBHOOK_SECRET').makeOptionMandatory())
+    .addOption(new Option('--fixture <name>', 'send a shipped fixture (see "fixtures")').argParser(fixtureName).conflicts('file'))
+    .addOption(new Option('--file <path>', 'send the notification (or task) in this JSON file'))
+    .option('--status <status>', 'override data.status')
+    .option('--retry', 'after a non-2xx answer or a network error, retry like PiAPI does', false)
+    .option('--retries <count>', 'how many retries with --retry', positiveNumber, 3)
+    .option('--retry-delay <seconds>', 'the wait between retries', positiveNumber, 5)
+    .addHelpText('after', '\nWith neither --fixture nor --file, it sends a completed Midjourney task with a new task_id.')
+    .action(async (url: string, options: { secret: string; fixture?: FixtureName; file?: string; status?: string; retry: boolean; retries: number; retryDelay: number }) => {
+      const notification =
+        options.fixture !== undefined
+          ? fixture(options.fixture)
+          : options.file !== undefined
+            ? await readNotificationFile(options.file)
+            : createNotification();
+      if (options.status !== undefined) notification.data.status = options.status;
+      const { task_id, model, task_type, status } = notification.data;
+      output.out(`sending ${model}/${task_type} ${status} (task ${task_id}, timestamp ${notification.timestamp}) to ${url}`);
+
+      const attempts = options.retry ? options.retries + 1 : 1;
+      for (let attempt = 1; attempt <= attempts; attempt += 1) {
+        // A retry carries the same body, timestamp included, as PiAPI's does.
+        const { ok, shown } = await attemptDelivery(url, notification, options.secret);
+        output.out(`attempt ${attempt}: ${shown}`);
+        if (ok) return;
+        if (attempt < attempts) await sleep(options.retryDelay * 1000);
+      }
+      output.err(`refused: ${url} did not accept the notification`);
+      process.exitCode = 1;
+    });
+
+  program
+    .command('listen')
+    .description("Receive notifications locally with this package's middleware, and print one line per delivery.")
+    .addOption(new Option('--secret <secret>', 'the secret to accept').env('PIAPI_WEBHOOK_SECRET').makeOptionMandatory())
+    .option('--port <port>', 'the port to listen on (0: any free one)', port, 3000)
+    .option('--host <host>', 'the interface to listen on', '127.0.0.1')
+    .option('--path <path>', 'the webhook path', '/piapi/webhook')
+    .addHelpText('after', '\nLines read: time, outcome, task, model/task_type, status, progress, result URLs.\nPut it behind a tunnel to see real deliveries from PiAPI.')
+    .action(async (options: { secret: string; port: number; host: string; path: string }) => {
+      const hook = piapiWebhook({
+        secret: options.secret,
+        onTask: () => undefined,
+        onOutcome: (outcome) => output.out(describeOutcome(outcome)),
+      });
+      const server = createServer((req, res) => {
+        if ((req.url ?? '').split('?')[0] === options.path) return hook(req, res);
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not_found', message: `POST to ${options.path}` }));
+      });
+      await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
+      const { port: actualPort } = server.address() as AddressInfo;
+      output.out(`listening on http://${options.host}:${actualPort}${options.path} (Ctrl-C to stop)`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          server.close();
+          void hook.drain(5000).then(() => resolve());
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+
+  program
+    .command('fixtures')
+    .description('List the shipped fixtures, for send --fixture.')
+    .action(() => {
+      for (const name of fixtureNames) {
+        const { model, task_type, status } = fixture(name).data;
+        output.out(`${name.padEnd(40)} ${model}/${task_type} ${status}`);
+      }
+    });
+
+  return program;
+}
