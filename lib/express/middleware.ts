@@ -63,18 +63,20 @@ export function piapiWebhook(options: PiapiWebhookOptions): PiapiWebhookMiddlewa
 
   function piapiWebhookMiddleware(req: IncomingMessage, res: ServerResponse): void {
     const { headers } = req;
-    receiver
-      .receive({
-        method: req.method,
-        secret: singleHeader(headers['x-webhook-secret']),
-        contentType: headers['content-type'],
-        contentEncoding: headers['content-encoding'],
-        readBody: (limitBytes) => readRequestBody(req, limitBytes),
-      })
-      .then(
-        (answer) => writeAnswer(req, res, answer),
-        (error: unknown) => console.error('[piapi-webhook] could not answer a delivery:', error),
-      );
+    const delivery = {
+      method: req.method,
+      secret: singleHeader(headers['x-webhook-secret']),
+      contentType: headers['content-type'],
+      contentEncoding: headers['content-encoding'],
+      readBody: readRequestBody.bind(null, req),
+    };
+    receiver.receive(delivery, (answer) => {
+      try {
+        writeAnswer(req, res, answer);
+      } catch (error) {
+        console.error('[piapi-webhook] could not answer a delivery:', error);
+      }
+    });
   }
 
   return Object.assign(piapiWebhookMiddleware, {

@@ -20,22 +20,29 @@ function hasParsedBody(body: unknown): boolean {
 
 /**
  * Reads the request body with raw-body (what body-parser uses), capped at
- * `limitBytes`. When an app-wide `express.json()`, `express.raw()` or
- * `express.text()` already read the stream, its result is used instead: reading
- * an ended stream again would hang or fail.
+ * `limitBytes`, and calls back once. When an app-wide `express.json()`,
+ * `express.raw()` or `express.text()` already read the stream, its result is used
+ * instead: reading an ended stream again would hang or fail.
  */
-export async function readRequestBody(req: IncomingMessage, limitBytes: number): Promise<unknown> {
+export function readRequestBody(
+  req: IncomingMessage,
+  limitBytes: number,
+  callback: (error: PiapiWebhookRejection | undefined, body?: unknown) => void,
+): void {
   const parsed = req as ParsedRequest;
   // body-parser 1 (Express 4) sets _body; body-parser 2 (Express 5) leaves an ended stream.
   if (parsed._body === true || !req.readable) {
-    if (hasParsedBody(parsed.body)) return parsed.body;
-    throw new PiapiWebhookRejection('body_unavailable');
+    if (hasParsedBody(parsed.body)) callback(undefined, parsed.body);
+    else callback(new PiapiWebhookRejection('body_unavailable'));
+    return;
   }
   const length = req.headers['content-length'] ?? null;
-  try {
-    return await getRawBody(req, { length, limit: limitBytes });
-  } catch (error) {
+  getRawBody(req, { length, limit: limitBytes }, (error, body) => {
+    if (error === null || error === undefined) {
+      callback(undefined, body);
+      return;
+    }
     const type = (error as { type?: unknown }).type;
-    throw new PiapiWebhookRejection((typeof type === 'string' && RAW_BODY_REASONS[type]) || 'invalid_body');
-  }
+    callback(new PiapiWebhookRejection((typeof type === 'string' && RAW_BODY_REASONS[type]) || 'invalid_body'));
+  });
 }
