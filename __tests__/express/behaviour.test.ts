@@ -383,6 +383,28 @@ describe.each(expressVersions)('piapiWebhook on %s', (_version, express) => {
       }
     });
 
+    it('still runs the handler of a claimed delivery when its answer cannot be written', async () => {
+      const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+      try {
+        const answeredEarly: import('express').RequestHandler = (_req, res, next) => {
+          res.writeHead(202).flushHeaders();
+          next();
+        };
+        const { app, received } = createApp(express, {}, { before: [answeredEarly] });
+        const server = app.listen(0);
+        try {
+          await post(server, notification()).catch(() => undefined);
+          for (let wait = 0; wait < 50 && received.length === 0; wait += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+        } finally {
+          server.close();
+        }
+        expect(received).toHaveLength(1);
+        expect(logged.mock.calls.some((call) => String(call[0]).includes('could not answer'))).toBe(true);
+      } finally {
+        logged.mockRestore();
+      }
+    });
+
     it('survives an outcome hook that throws', async () => {
       const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
       try {

@@ -29,15 +29,19 @@ function singleHeader(value: string | string[] | undefined): string | undefined 
 }
 
 function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: ReceiverAnswer): void {
-  // A body we refused to read (wrong secret, too large) is not worth draining: drop the connection.
-  res.writeHead(answer.statusCode, req.complete ? answer.headers : { ...answer.headers, connection: 'close' });
-  res.end(answer.body);
   const { afterResponse } = answer;
-  if (afterResponse === undefined) return;
-  // Once the answer has left, or the client has gone ('close' comes either way): the delivery
-  // was read whole, and a retry of it would now be a duplicate, so the handler must run.
-  if (res.destroyed) afterResponse();
-  else res.once('close', afterResponse);
+  try {
+    // A body we refused to read (wrong secret, too large) is not worth draining: drop the connection.
+    res.writeHead(answer.statusCode, req.complete ? answer.headers : { ...answer.headers, connection: 'close' });
+    res.end(answer.body);
+  } finally {
+    // Once the answer has left, or the client has gone ('close' comes either way), and even if
+    // writing it failed: the delivery is claimed, so a retry would be a duplicate and the handler must run.
+    if (afterResponse !== undefined) {
+      if (res.destroyed) afterResponse();
+      else res.once('close', afterResponse);
+    }
+  }
 }
 
 /**
