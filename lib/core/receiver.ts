@@ -110,15 +110,24 @@ export function createReceiver(config: ReceiverConfig): Receiver {
     callSafely(() => onError(error, task, context), logErrorHookFailure);
   }
 
-  /** Runs `onTask`; resolves with whether it succeeded, after reporting a failure. */
-  async function runHandler(task: PiapiTask, context: PiapiWebhookContext): Promise<boolean> {
-    try {
-      await onTask(task, context);
-      return true;
-    } catch (error) {
+  /**
+   * Runs `onTask` and calls `done` with whether it succeeded, after reporting a
+   * failure. A synchronous handler costs no promise.
+   */
+  function runHandler(task: PiapiTask, context: PiapiWebhookContext, done: (succeeded: boolean) => void): void {
+    const failed = (error: unknown): void => {
       reportError(error, task, context);
-      return false;
+      done(false);
+    };
+    let result: unknown;
+    try {
+      result = onTask(task, context);
+    } catch (error) {
+      failed(error);
+      return;
     }
+    if (isThenable(result)) Promise.resolve(result).then(() => done(true), failed);
+    else done(true);
   }
 
   /**
@@ -177,7 +186,8 @@ export function createReceiver(config: ReceiverConfig): Receiver {
     const answer = (claimed: boolean): ReceiverAnswer => {
       if (!claimed) return ACCEPTED;
       emit({ type: 'accepted', statusCode: 200, task, context });
-      return { ...ACCEPTED, afterResponse: () => void reservation.run(() => runHandler(task, context)) };
+      const afterResponse = (): void => reservation.start((release) => runHandler(task, context, release));
+      return { ...ACCEPTED, afterResponse };
     };
     const claimed = claim(reservation, task, context);
     return typeof claimed === 'boolean' ? answer(claimed) : claimed.then(answer);
@@ -190,7 +200,15 @@ export function createReceiver(config: ReceiverConfig): Receiver {
     context: PiapiWebhookContext,
   ): Promise<ReceiverAnswer> {
     if (!(await claim(reservation, task, context))) return ACCEPTED;
-    if (await reservation.run(() => runHandler(task, context))) {
+    const succeeded = await new Promise<boolean>((resolve) =>
+      reservation.start((release) =>
+        runHandler(task, context, (ok) => {
+          release();
+          resolve(ok);
+        }),
+      ),
+    );
+    if (succeeded) {
       emit({ type: 'accepted', statusCode: 200, task, context });
       return ACCEPTED;
     }

@@ -17,8 +17,11 @@ export interface DrainReport {
 
 /** A place held for one accepted delivery, from before its claim until its handler settles. */
 export interface Reservation {
-  /** Runs `work` once fewer than `maxConcurrency` handlers are running; resolves when it has settled. */
-  run<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Starts `work` once fewer than `maxConcurrency` handlers are running. `work`
+   * must call `done` exactly once, when it has settled; the place is then given back.
+   */
+  start(work: (done: () => void) => void): void;
   /** Gives the place back without running anything (the delivery was a duplicate). */
   cancel(): void;
 }
@@ -64,20 +67,17 @@ export function createScheduler(maxConcurrency: number, maxQueue: number): Sched
         ok: true,
         reservation: {
           cancel: () => giveBack(entry),
-          run: (work) =>
-            new Promise((resolve, reject) => {
-              const start = (): void => {
-                running += 1;
-                work()
-                  .then(resolve, reject)
-                  .finally(() => {
-                    giveBack(entry);
-                    startNext();
-                  });
-              };
-              if (running < maxConcurrency) start();
-              else waiting.push(start);
-            }),
+          start: (work) => {
+            const launch = (): void => {
+              running += 1;
+              work(() => {
+                giveBack(entry);
+                startNext();
+              });
+            };
+            if (running < maxConcurrency) launch();
+            else waiting.push(launch);
+          },
         },
       };
     },
