@@ -2,6 +2,7 @@ import bytes from 'bytes';
 import { memoryStore } from '../stores/memory.js';
 import type { DedupeStore } from './dedupe.js';
 import { PiapiWebhookConfigError, type PiapiWebhookStoreError, type RejectionReason } from './errors.js';
+import { describe, positiveNumber } from './option-checks.js';
 import type { PiapiTask, PiapiWebhookContext } from './types.js';
 
 /** What the outcome hook sees: one outcome per request, when its answer is decided. */
@@ -161,13 +162,6 @@ function defaultOnError(error: unknown, task: PiapiTask): void {
   console.error(`[piapi-webhook] onTask failed for task ${task.task_id}:`, error);
 }
 
-/** Describes a value for an error message without ever echoing a secret. */
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
-  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
-}
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -202,16 +196,6 @@ function parseSecrets(value: unknown): string[] {
     }
     return secret;
   });
-}
-
-function parsePositiveNumber(option: string, value: unknown, integer: boolean): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new PiapiWebhookConfigError(
-      option,
-      `must be a positive finite ${integer ? 'integer' : 'number'}, received ${describe(value)}.`,
-    );
-  }
-  return value;
 }
 
 function parseNonNegativeInteger(option: string, value: unknown): number {
@@ -274,14 +258,14 @@ export function parseOptions(options: unknown): ReceiverConfig {
   const maxSkewSeconds =
     given.maxSkewSeconds === undefined
       ? DEFAULT_MAX_SKEW_SECONDS
-      : parsePositiveNumber('maxSkewSeconds', given.maxSkewSeconds, false);
+      : positiveNumber('maxSkewSeconds', given.maxSkewSeconds);
   const limitBytes = parseLimit(given.limit ?? DEFAULT_LIMIT);
 
   const store = given.store === undefined ? memoryStore({ now }) : parseStore(given.store);
   const storeTimeoutMs =
     given.storeTimeoutMs === undefined
       ? DEFAULT_STORE_TIMEOUT_MS
-      : parsePositiveNumber('storeTimeoutMs', given.storeTimeoutMs, false);
+      : positiveNumber('storeTimeoutMs', given.storeTimeoutMs);
   const ack = given.ack ?? 'immediate';
   if (!ACK_MODES.includes(ack)) {
     throw new PiapiWebhookConfigError('ack', `must be 'immediate' or 'after-handler', received ${describe(ack)}.`);
@@ -289,7 +273,7 @@ export function parseOptions(options: unknown): ReceiverConfig {
   const maxConcurrency =
     given.maxConcurrency === undefined
       ? DEFAULT_MAX_CONCURRENCY
-      : parsePositiveNumber('maxConcurrency', given.maxConcurrency, true);
+      : positiveNumber('maxConcurrency', given.maxConcurrency, true);
   const maxQueue = given.maxQueue === undefined ? DEFAULT_MAX_QUEUE : parseNonNegativeInteger('maxQueue', given.maxQueue);
 
   return Object.freeze({

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { PiapiWebhookConfigError } from '../core/errors.js';
+import { positiveNumber } from '../core/option-checks.js';
 import type { DedupeStore } from '../core/dedupe.js';
 
 /** Options for {@link memoryStore}. */
@@ -33,14 +33,6 @@ export interface MemoryStore extends DedupeStore {
 
 export const DEFAULT_MEMORY_STORE_MAX = 10_000;
 
-function positive(option: string, value: number | undefined, fallback: number, integer: boolean): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new PiapiWebhookConfigError(option, `must be a positive finite ${integer ? 'integer' : 'number'}, received ${String(value)}.`);
-  }
-  return value;
-}
-
 /**
  * The embedded dedupe store: an LRU cache in this process (`lru-cache`). It never
  * holds more than `max` keys, so its memory is bounded however many deliveries
@@ -50,8 +42,9 @@ function positive(option: string, value: number | undefined, fallback: number, i
  * @throws PiapiWebhookConfigError when `max` or `ttlSeconds` is not a positive number
  */
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
-  const max = positive('memoryStore.max', options.max, DEFAULT_MEMORY_STORE_MAX, true);
-  const minimumTtlMs = positive('memoryStore.ttlSeconds', options.ttlSeconds, 1, false) * 1000;
+  const max = options.max === undefined ? DEFAULT_MEMORY_STORE_MAX : positiveNumber('memoryStore.max', options.max, true);
+  const minimumTtlSeconds = options.ttlSeconds === undefined ? 1 : positiveNumber('memoryStore.ttlSeconds', options.ttlSeconds);
+  const minimumTtlMs = minimumTtlSeconds * 1000;
   // ttlResolution 0: read the clock on every check, so an injected clock is honoured at once.
   const cache = new LRUCache<string, true>({
     max,

@@ -1,5 +1,6 @@
 import type { DedupeStore } from '../core/dedupe.js';
 import { PiapiWebhookConfigError } from '../core/errors.js';
+import { describe, positiveNumber } from '../core/option-checks.js';
 
 /**
  * The part of a Redis client this store uses: a node-redis (`redis` v4+) client,
@@ -51,13 +52,11 @@ export interface RedisStoreOptions {
  * ```
  */
 export function redisStore(client: RedisClientLike, options: RedisStoreOptions = {}): DedupeStore {
-  const { prefix = 'piapi-webhook:', ttlSeconds: minimumTtl = 1 } = options;
+  const { prefix = 'piapi-webhook:', ttlSeconds } = options;
   if (typeof prefix !== 'string') {
-    throw new PiapiWebhookConfigError('redisStore.prefix', `must be a string, received a ${typeof prefix}.`);
+    throw new PiapiWebhookConfigError('redisStore.prefix', `must be a string, received ${describe(prefix)}.`);
   }
-  if (typeof minimumTtl !== 'number' || !Number.isFinite(minimumTtl) || minimumTtl <= 0) {
-    throw new PiapiWebhookConfigError('redisStore.ttlSeconds', `must be a positive finite number, received ${String(minimumTtl)}.`);
-  }
+  const minimumTtl = ttlSeconds === undefined ? 1 : positiveNumber('redisStore.ttlSeconds', ttlSeconds);
   const isClient = typeof client?.set === 'function' && typeof client.del === 'function';
   const isNodeRedis = isClient && typeof client.isOpen === 'boolean';
   if (!isNodeRedis && !(isClient && typeof client.status === 'string')) {
