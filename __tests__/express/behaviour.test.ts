@@ -43,23 +43,56 @@ describe.each(expressVersions)('piapiWebhook on %s', (_version, express) => {
       expect(called).toBe(1);
     });
 
-    it('runs the handler only after the answer was written', async () => {
+    it('runs the handler only after the whole answer was handed to the socket', async () => {
       const order: string[] = [];
-      const { app } = createApp(express, {
-        onOutcome: (outcome) => order.push(outcome.type),
-        onTask: () => {
-          order.push('onTask');
+      // Records, as end() returns, whether every byte of the answer has left the process.
+      const watchEnd: import('express').RequestHandler = (_req, res, next) => {
+        const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
+        res.end = ((...args: unknown[]) => {
+          const result = end(...args);
+          order.push(res.writableLength === 0 ? 'answer handed over' : 'answer buffered');
+          return result;
+        }) as typeof res.end;
+        next();
+      };
+      const { app } = createApp(
+        express,
+        {
+          onOutcome: (outcome) => order.push(outcome.type),
+          onTask: () => {
+            order.push('onTask');
+          },
         },
-      });
+        { before: [watchEnd] },
+      );
       const server = app.listen(0);
-      server.on('request', (_req, res) => res.on('finish', () => order.push('answered')));
       try {
         await post(server, notification());
         await settle();
       } finally {
         server.close();
       }
-      expect(order).toEqual(['accepted', 'answered', 'onTask']);
+      expect(order).toEqual(['accepted', 'answer handed over', 'onTask']);
+    });
+
+    it('waits for the response to close when the answer could not leave at once', async () => {
+      const order: string[] = [];
+      // A socket that reports bytes still waiting, as one to a slow client does (an 11-byte answer
+      // cannot fill a real socket's buffer, so the socket says so instead).
+      const stall: import('express').RequestHandler = (req, res, next) => {
+        Object.defineProperty(req.socket, 'writableLength', { get: () => 1, configurable: true });
+        res.on('close', () => order.push('closed'));
+        next();
+      };
+      const { app } = createApp(express, { onTask: () => void order.push('onTask') }, { before: [stall] });
+      const server = app.listen(0);
+      try {
+        expect((await post(server, notification())).status).toBe(200);
+        await settle();
+      } finally {
+        server.close();
+      }
+      expect(order).toEqual(['closed', 'onTask']);
     });
 
     it('hands the handler the lowercase status for a capitalised one', async () => {

@@ -35,10 +35,12 @@ function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: Receiver
     res.writeHead(answer.statusCode, req.complete ? answer.headers : { ...answer.headers, connection: 'close' });
     res.end(answer.body);
   } finally {
-    // Once the answer has left, or the client has gone ('close' comes either way), and even if
-    // writing it failed: the delivery is claimed, so a retry would be a duplicate and the handler must run.
+    // The handler runs once the answer has been handed to the socket in full (the usual case,
+    // right after end()), or the client has gone, or else when the response closes; and even if
+    // writing failed: the delivery is claimed, so a retry would be a duplicate and it must run.
     if (afterResponse !== undefined) {
-      if (res.destroyed) afterResponse();
+      const handedOver = res.writableEnded && res.socket != null && res.writableLength === 0;
+      if (handedOver || res.destroyed) afterResponse();
       else res.once('close', afterResponse);
     }
   }
