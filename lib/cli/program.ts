@@ -10,7 +10,7 @@ import type { PiapiNotification, PiapiTask } from '../core/types.js';
 import { createNotification, fixture, fixtureNames, sendNotification, type FixtureName } from '../testing/index.js';
 
 /** Where the CLI writes; tests pass their own. */
-export interface CliOutput {
+interface CliOutput {
   out: (line: string) => void;
   err: (line: string) => void;
 }
@@ -65,7 +65,7 @@ function progressOf(task: PiapiTask): string {
 }
 
 /** One readable line per delivery the listener answered. */
-export function describeOutcome(outcome: WebhookOutcome, at: Date = new Date()): string {
+function describeOutcome(outcome: WebhookOutcome, at: Date = new Date()): string {
   const time = at.toISOString().slice(11, 19);
   if (outcome.type === 'store_error') return `${time}  store error (${outcome.operation}): ${outcome.error.message}`;
   if (outcome.type === 'rejected') {

@@ -135,12 +135,12 @@ export interface ReceiverConfig {
   readonly maxQueue: number;
 }
 
-export const DEFAULT_MAX_SKEW_SECONDS = 300;
-export const DEFAULT_LIMIT = '1mb';
-export const MIN_DEDUPE_TTL_SECONDS = 3600;
-export const DEFAULT_STORE_TIMEOUT_MS = 2000;
-export const DEFAULT_MAX_CONCURRENCY = 10;
-export const DEFAULT_MAX_QUEUE = 1000;
+const DEFAULT_MAX_SKEW_SECONDS = 300;
+const DEFAULT_LIMIT = '1mb';
+const MIN_DEDUPE_TTL_SECONDS = 3600;
+const DEFAULT_STORE_TIMEOUT_MS = 2000;
+const DEFAULT_MAX_CONCURRENCY = 10;
+const DEFAULT_MAX_QUEUE = 1000;
 const ACK_MODES: readonly AckMode[] = ['immediate', 'after-handler'];
 
 const OPTION_NAMES: ReadonlySet<string> = new Set<keyof PiapiWebhookOptions>([

@@ -19,7 +19,7 @@ function parseJson(text: string): unknown {
  * (PiAPI documents `Completed` but sends `completed`) and removes the secret that
  * PiAPI echoes in `config.webhook_config`, so no handler, hook or log sees it.
  */
-export function normalizeTask(task: PiapiTask): void {
+function normalizeTask(task: PiapiTask): void {
   task.status = task.status.toLowerCase();
   const webhookConfig = task.config?.webhook_config;
   if (webhookConfig !== undefined) delete webhookConfig['secret'];

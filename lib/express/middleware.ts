@@ -5,7 +5,7 @@ import type { DrainReport } from '../core/scheduler.js';
 import { readRequestBody } from './read-body.js';
 
 /** How long `drain()` waits by default: Kubernetes' default grace period. */
-export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 
 /**
  * The request handler `piapiWebhook()` returns. It is typed on Node's own request

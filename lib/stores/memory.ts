@@ -31,7 +31,7 @@ export interface MemoryStore extends DedupeStore {
   readonly size: number;
 }
 
-export const DEFAULT_MEMORY_STORE_MAX = 10_000;
+const DEFAULT_MEMORY_STORE_MAX = 10_000;
 
 /**
  * The embedded dedupe store: an LRU cache in this process (`lru-cache`). It never
