@@ -1,16 +1,10 @@
 import { parseNotification } from '../../lib/core/parse.js';
-import { PiapiWebhookRejection, type RejectionReason } from '../../lib/index.js';
+import type { RejectionReason } from '../../lib/index.js';
 import { fixtureNames, loadFixture, notification } from '../helpers/notifications.js';
+import { reasonOf } from '../helpers/rejections.js';
 
-function reasonOf(body: unknown): RejectionReason | 'accepted' {
-  try {
-    parseNotification(body);
-    return 'accepted';
-  } catch (error) {
-    if (error instanceof PiapiWebhookRejection) return error.reason;
-    throw error;
-  }
-}
+/** The reason a body is refused with, or 'accepted'. */
+const reasonFor = (body: unknown): RejectionReason | 'accepted' => reasonOf(() => parseNotification(body));
 
 /** A valid notification with one field of `data` replaced (or removed, with `undefined`). */
 function withData(field: string, value: unknown): string {
@@ -34,7 +28,7 @@ describe('parseNotification', () => {
   });
 
   it('ignores a UTF-8 byte order mark', () => {
-    expect(reasonOf(`\uFEFF${JSON.stringify(notification())}`)).toBe('accepted');
+    expect(reasonFor(`\uFEFF${JSON.stringify(notification())}`)).toBe('accepted');
   });
 
   it('lowercases the documented capitalised statuses', () => {
@@ -88,7 +82,7 @@ describe('parseNotification', () => {
     ['a meta.usage.consume that is a string', withData('meta', { usage: { consume: '1' } }), 'invalid_payload'],
     ['a config that is a string', withData('config', 'public'), 'invalid_payload'],
   ])('refuses %s with %s', (_name, body, expected) => {
-    expect(reasonOf(body)).toBe(expected);
+    expect(reasonFor(body)).toBe(expected);
   });
 
   it('accepts the documented nulls and empty objects', () => {
@@ -102,7 +96,7 @@ describe('parseNotification', () => {
       ['meta', undefined],
       ['error', undefined],
     ] as const) {
-      expect([field, reasonOf(withData(field, value))]).toEqual([field, 'accepted']);
+      expect([field, reasonFor(withData(field, value))]).toEqual([field, 'accepted']);
     }
   });
 

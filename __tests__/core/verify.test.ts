@@ -1,15 +1,6 @@
 import { checkMediaType, checkTimestamp, createSecretCheck } from '../../lib/core/verify.js';
-import { PiapiWebhookRejection, type RejectionReason } from '../../lib/index.js';
-
-function reasonOf(run: () => void): RejectionReason | 'accepted' {
-  try {
-    run();
-    return 'accepted';
-  } catch (error) {
-    if (error instanceof PiapiWebhookRejection) return error.reason;
-    throw error;
-  }
-}
+import type { RejectionReason } from '../../lib/index.js';
+import { reasonOf } from '../helpers/rejections.js';
 
 describe('createSecretCheck', () => {
   const check = createSecretCheck(['current-secret', 'previous-secret']);
