@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--duration s] [--rounds n] [--connections n] [--servers a,b] [--skip-memory]
+// npm run bench [-- --quick] [--duration s] [--rounds n] [--connections n] [--servers a,b] [--skip-memory] [--unpinned]
 //
 // Starts four servers as separate processes on loopback (raw node:http, the
 // hand-written Express handler, Octokit's createNodeMiddleware on Express, and
@@ -6,7 +6,10 @@
 // with autocannon over keep-alive connections, first with a unique delivery per
 // request and then with one fixed delivery (the duplicate path), and reports
 // medians. Then runs the memory check. Writes the tables to BENCHMARKS.md.
-import { spawn } from 'node:child_process';
+//
+// On Linux with two CPUs or more, the servers share the last CPU and this load
+// generator gets the others (taskset), so that neither steals the other's core.
+import { execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
@@ -26,6 +29,7 @@ const { values: args } = parseArgs({
     // A subset, or other files in servers/, for focused comparisons; only a full run writes BENCHMARKS.md.
     servers: { type: 'string', default: ALL_SERVERS },
     'skip-memory': { type: 'boolean', default: false },
+    unpinned: { type: 'boolean', default: false },
   },
 });
 const duration = Number(args.duration ?? (args.quick ? 1 : 5));
@@ -33,11 +37,28 @@ const rounds = Number(args.rounds ?? (args.quick ? 1 : 5));
 const connections = Number(args.connections);
 const SERVERS = args.servers.split(',');
 
+/**
+ * Pins this process (every thread: `-a`) to all CPUs but the last, and returns the
+ * command prefix that starts a server on the last one; no pinning where taskset or
+ * a second CPU is missing.
+ */
+function pinning() {
+  const cpuCount = availableParallelism();
+  if (args.unpinned || process.platform !== 'linux' || cpuCount < 2) return undefined;
+  try {
+    execFileSync('taskset', ['-a', '-cp', `0-${cpuCount - 2}`, String(process.pid)], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  return { serverCpu: cpuCount - 1, loadCpus: cpuCount === 2 ? '0' : `0-${cpuCount - 2}` };
+}
+const pinned = pinning();
+
 /** Starts one server process and resolves with its port once it listens. */
 function start(name) {
-  const child = spawn(process.execPath, [new URL(`./servers/${name}.mjs`, import.meta.url).pathname], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const file = new URL(`./servers/${name}.mjs`, import.meta.url).pathname;
+  const [command, argv] = pinned ? ['taskset', ['-c', String(pinned.serverCpu), process.execPath, file]] : [process.execPath, [file]];
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${name} server exited with ${code}`)));
     createInterface({ input: child.stdout }).once('line', (line) => resolve({ name, child, port: JSON.parse(line).port }));
@@ -96,6 +117,8 @@ try {
           p50: median(runs[name].map((result) => result.latency.p50)),
           p99: median(runs[name].map((result) => result.latency.p99)),
           non2xx: runs[name].reduce((sum, result) => sum + result.non2xx + result.errors + result.timeouts, 0),
+          // piapi's rate over this server's, round by round: the two ran seconds apart, so drift cancels.
+          piapiRatio: runs.piapi && median(runs[name].map((result, round) => runs.piapi[round].requests.average / result.requests.average)),
         },
       ]),
     );
@@ -111,7 +134,7 @@ function table(mode) {
     const { rps, p50, p99, non2xx } = rows[name];
     lines.push(`| ${name} | ${Math.round(rps)} | ${p50} | ${p99} | ${non2xx} |`);
   }
-  const ratio = (other) => (rows.piapi && rows[other] ? (rows.piapi.rps / rows[other].rps).toFixed(2) : 'n/a');
+  const ratio = (other) => rows[other]?.piapiRatio?.toFixed(2) ?? 'n/a';
   lines.push('', `piapi / hand-written: **${ratio('handwritten')}**, piapi / octokit: **${ratio('octokit')}**, piapi / raw: **${ratio('raw')}**`);
   return lines.join('\n');
 }
@@ -130,6 +153,10 @@ const report = [
   '',
   `Written by \`npm run bench${args.quick ? ' -- --quick' : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${availableParallelism()} CPUs (${cpus()[0]?.model.trim()}), Node.js ${process.version}.`,
   `${rounds} alternating round(s) of ${duration} s per server and mode, ${connections} keep-alive connections, medians shown.`,
+  pinned
+    ? `The servers ran on CPU ${pinned.serverCpu} and the load generator on CPU ${pinned.loadCpus} (taskset).`
+    : 'The servers and the load generator were not pinned to CPUs.',
+  'Each ratio is the median, over the rounds, of piapi\'s requests/s over the other server\'s in the same round.',
   'Every server runs on the same Express 5 (but raw, which is node:http alone), in its own process on loopback. The body is a ~1.5 KB completed Midjourney notification.',
   '',
   '## Unique deliveries (a new task_id on every request)',
