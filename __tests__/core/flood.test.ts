@@ -10,7 +10,7 @@ import { notification, NOW_MS, SECRET } from '../helpers/notifications.js';
 
 const template = JSON.stringify(notification({ task_id: '@ID@', status: 'completed' }));
 
-function delivery(taskId: string): IncomingDelivery {
+function delivery(taskId: string, respond: (answer: ReceiverAnswer) => void): IncomingDelivery {
   const body = Buffer.from(template.replace('@ID@', taskId));
   return {
     method: 'POST',
@@ -18,11 +18,12 @@ function delivery(taskId: string): IncomingDelivery {
     contentType: 'application/json',
     contentEncoding: undefined,
     readBody: (_limit, callback) => callback(undefined, body),
+    respond,
   };
 }
 
 function receive(receiver: Receiver, taskId: string): Promise<ReceiverAnswer> {
-  return new Promise((resolve) => receiver.receive(delivery(taskId), resolve));
+  return new Promise((resolve) => receiver.receive(delivery(taskId, resolve)));
 }
 
 it('handles 50 000 unique deliveries with the store bounded by its max, evicting the oldest', async () => {

@@ -2,12 +2,12 @@ import { deliveryKey } from './dedupe.js';
 import { PiapiWebhookRejection, PiapiWebhookStoreError, type RejectionReason } from './errors.js';
 import type { ReceiverConfig, WebhookOutcome } from './options.js';
 import { parseNotification } from './parse.js';
-import { createScheduler, type DrainReport, type Reservation } from './scheduler.js';
+import { createScheduler, type DrainReport, type PendingHandler } from './scheduler.js';
 import { notificationValidator } from './schema.js';
 import type { PiapiTask, PiapiWebhookContext } from './types.js';
 import { checkMediaType, checkTimestamp, createSecretCheck } from './verify.js';
 
-/** One HTTP request, as an adapter hands it to the core. */
+/** One HTTP request, as an adapter hands it to the core: its headers, and how to read its body and answer it. */
 export interface IncomingDelivery {
   readonly method: string | undefined;
   readonly secret: string | undefined;
@@ -19,6 +19,8 @@ export interface IncomingDelivery {
    * upstream parser already produced.
    */
   readBody(limitBytes: number, callback: (error: PiapiWebhookRejection | undefined, body?: unknown) => void): void;
+  /** Writes the answer, then runs its `afterResponse`, if any; called exactly once. */
+  respond(answer: ReceiverAnswer): void;
 }
 
 /** What the adapter writes back, and what it runs once it has. */
@@ -34,11 +36,11 @@ export interface ReceiverAnswer {
 
 export interface Receiver {
   /**
-   * Decides the answer to a delivery and hands it to `respond`, exactly once.
-   * With a synchronous store (the default) that happens in the same turn as the
-   * body's last byte: answering from a later microtask costs Node measurably more.
+   * Decides the answer to a delivery and hands it to `delivery.respond`, exactly
+   * once. With a synchronous store (the default) that happens in the same turn as
+   * the body's last byte: answering from a later microtask costs Node measurably more.
    */
-  receive(delivery: IncomingDelivery, respond: (answer: ReceiverAnswer) => void): void;
+  receive(delivery: IncomingDelivery): void;
   /** See `PiapiWebhookMiddleware.drain`. */
   drain(timeoutMs: number): Promise<DrainReport>;
 }
@@ -110,24 +112,38 @@ export function createReceiver(config: ReceiverConfig): Receiver {
     callSafely(() => onError(error, task, context), logErrorHookFailure);
   }
 
+  function handlerFailed(error: unknown, task: PiapiTask, context: PiapiWebhookContext, done: (succeeded: boolean) => void): void {
+    reportError(error, task, context);
+    done(false);
+  }
+
   /**
    * Runs `onTask` and calls `done` with whether it succeeded, after reporting a
    * failure. A synchronous handler costs no promise.
    */
   function runHandler(task: PiapiTask, context: PiapiWebhookContext, done: (succeeded: boolean) => void): void {
-    const failed = (error: unknown): void => {
-      reportError(error, task, context);
-      done(false);
-    };
     let result: unknown;
     try {
       result = onTask(task, context);
     } catch (error) {
-      failed(error);
+      handlerFailed(error, task, context, done);
       return;
     }
-    if (isThenable(result)) Promise.resolve(result).then(() => done(true), failed);
-    else done(true);
+    if (isThenable(result)) {
+      Promise.resolve(result).then(
+        () => done(true),
+        (error: unknown) => handlerFailed(error, task, context, done),
+      );
+    } else {
+      done(true);
+    }
+  }
+
+  function storeFailed<T>(operation: 'claim' | 'release', cause: unknown, fallback: T, task: PiapiTask, context: PiapiWebhookContext): T {
+    const error = new PiapiWebhookStoreError(operation, cause);
+    emit({ type: 'store_error', operation, error, task, context });
+    reportError(error, task, context);
+    return fallback;
   }
 
   /**
@@ -141,32 +157,32 @@ export function createReceiver(config: ReceiverConfig): Receiver {
     task: PiapiTask,
     context: PiapiWebhookContext,
   ): T | Promise<T> {
-    const failed = (cause: unknown): T => {
-      const error = new PiapiWebhookStoreError(operation, cause);
-      emit({ type: 'store_error', operation, error, task, context });
-      reportError(error, task, context);
-      return fallback;
-    };
     try {
       const result = call();
-      return isThenable(result) ? withTimeout(Promise.resolve(result), config.storeTimeoutMs).catch(failed) : result;
+      if (!isThenable(result)) return result;
+      return withTimeout(Promise.resolve(result), config.storeTimeoutMs).catch((cause: unknown) =>
+        storeFailed(operation, cause, fallback, task, context),
+      );
     } catch (cause) {
-      return failed(cause);
+      return storeFailed(operation, cause, fallback, task, context);
     }
   }
 
-  /** Claims the delivery, or gives its place back and reports a duplicate. */
-  function claim(reservation: Reservation, task: PiapiTask, context: PiapiWebhookContext): boolean | Promise<boolean> {
-    const settle = (claimed: boolean): boolean => {
-      if (claimed) return true;
-      reservation.cancel();
-      emit({ type: 'duplicate', statusCode: 200, task, context });
-      return false;
-    };
+  /** After the claim: go ahead, or give the place back and report a duplicate. */
+  function settleClaim(claimed: boolean, place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext): boolean {
+    if (claimed) return true;
+    scheduler.cancel(place);
+    emit({ type: 'duplicate', statusCode: 200, task, context });
+    return false;
+  }
+
+  /** Claims the delivery in the store; true when it is new. */
+  function claim(place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext): boolean | Promise<boolean> {
     const call = (): boolean | Promise<boolean> => store.claim(context.deliveryKey, config.dedupeTtlSeconds);
     // A claim that cannot be checked is taken: handling a delivery twice is recoverable, losing it is not.
     const claimed = useStore('claim', call, true, task, context);
-    return typeof claimed === 'boolean' ? settle(claimed) : claimed.then(settle);
+    if (typeof claimed === 'boolean') return settleClaim(claimed, place, task, context);
+    return claimed.then((result) => settleClaim(result, place, task, context));
   }
 
   function answerRejection(rejection: PiapiWebhookRejection, task: PiapiTask | undefined): ReceiverAnswer {
@@ -181,29 +197,27 @@ export function createReceiver(config: ReceiverConfig): Receiver {
     return answerRejection(new PiapiWebhookRejection('internal_error'), task);
   }
 
+  /** The answer of ack 'immediate': 200, and for a new delivery its handler, to start once the answer is written. */
+  function immediateAnswer(claimed: boolean, place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext): ReceiverAnswer {
+    if (!claimed) return ACCEPTED;
+    emit({ type: 'accepted', statusCode: 200, task, context });
+    return { ...ACCEPTED, afterResponse: () => scheduler.start(place, (done) => runHandler(task, context, done)) };
+  }
+
   /** ack 'immediate': answer 200 now, and run the handler once the answer has been written. */
-  function ackFirst(reservation: Reservation, task: PiapiTask, context: PiapiWebhookContext): ReceiverAnswer | Promise<ReceiverAnswer> {
-    const answer = (claimed: boolean): ReceiverAnswer => {
-      if (!claimed) return ACCEPTED;
-      emit({ type: 'accepted', statusCode: 200, task, context });
-      const afterResponse = (): void => reservation.start((release) => runHandler(task, context, release));
-      return { ...ACCEPTED, afterResponse };
-    };
-    const claimed = claim(reservation, task, context);
-    return typeof claimed === 'boolean' ? answer(claimed) : claimed.then(answer);
+  function ackFirst(place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext): ReceiverAnswer | Promise<ReceiverAnswer> {
+    const claimed = claim(place, task, context);
+    if (typeof claimed === 'boolean') return immediateAnswer(claimed, place, task, context);
+    return claimed.then((result) => immediateAnswer(result, place, task, context));
   }
 
   /** ack 'after-handler': answer with the handler's result; release the claim if it failed. */
-  async function ackAfterHandler(
-    reservation: Reservation,
-    task: PiapiTask,
-    context: PiapiWebhookContext,
-  ): Promise<ReceiverAnswer> {
-    if (!(await claim(reservation, task, context))) return ACCEPTED;
+  async function ackAfterHandler(place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext): Promise<ReceiverAnswer> {
+    if (!(await claim(place, task, context))) return ACCEPTED;
     const succeeded = await new Promise<boolean>((resolve) =>
-      reservation.start((release) =>
+      scheduler.start(place, (done) =>
         runHandler(task, context, (ok) => {
-          release();
+          done();
           resolve(ok);
         }),
       ),
@@ -227,51 +241,51 @@ export function createReceiver(config: ReceiverConfig): Receiver {
       });
     }
     // Held before the claim, so that a full queue refuses a delivery without claiming it.
-    const reserved = scheduler.reserve(task.task_id, task.status, context);
-    if (!reserved.ok) throw new PiapiWebhookRejection(reserved.reason);
-    if (config.ack === 'immediate') return ackFirst(reserved.reservation, task, context);
+    const place = scheduler.reserve(task.task_id, task.status, context.deliveryKey);
+    if (typeof place === 'string') throw new PiapiWebhookRejection(place);
+    if (config.ack === 'immediate') return ackFirst(place, task, context);
 
-    const answer = ackAfterHandler(reserved.reservation, task, context);
+    const answer = ackAfterHandler(place, task, context);
     inProgress.set(context.deliveryKey, answer);
     const forget = (): void => void inProgress.delete(context.deliveryKey);
     answer.then(forget, forget);
     return answer;
   }
 
-  function receive(delivery: IncomingDelivery, respond: (answer: ReceiverAnswer) => void): void {
+  /** Parses and checks a body, and decides its answer; nothing escapes. */
+  function answerBody(body: unknown): ReceiverAnswer | Promise<ReceiverAnswer> {
     let task: PiapiTask | undefined;
-    const refuse = (error: unknown): void => respond(answerError(error, task));
+    try {
+      const notification = parseNotification(body);
+      task = notification.data;
+      const receivedAt = config.now();
+      checkTimestamp(notification.timestamp, receivedAt, config.maxSkewSeconds);
+      const context: PiapiWebhookContext = {
+        timestamp: notification.timestamp,
+        receivedAt,
+        deliveryKey: deliveryKey(task, notification.timestamp),
+      };
+      const answer = decide(task, context);
+      return isThenable(answer) ? Promise.resolve(answer).catch((error: unknown) => answerError(error, task)) : answer;
+    } catch (error) {
+      return answerError(error, task);
+    }
+  }
+
+  function receive(delivery: IncomingDelivery): void {
     try {
       if (delivery.method !== 'POST') throw new PiapiWebhookRejection('method_not_allowed');
       // The secret is checked before anything of the request is read or parsed.
       checkSecret(delivery.secret);
       checkMediaType(delivery.contentType, delivery.contentEncoding);
     } catch (error) {
-      refuse(error);
+      delivery.respond(answerError(error, undefined));
       return;
     }
     delivery.readBody(config.limitBytes, (readError, body) => {
-      if (readError !== undefined) {
-        refuse(readError);
-        return;
-      }
-      let answer: ReceiverAnswer | Promise<ReceiverAnswer>;
-      try {
-        const notification = parseNotification(body);
-        task = notification.data;
-        const receivedAt = config.now();
-        checkTimestamp(notification.timestamp, receivedAt, config.maxSkewSeconds);
-        const context: PiapiWebhookContext = {
-          timestamp: notification.timestamp,
-          receivedAt,
-          deliveryKey: deliveryKey(task, notification.timestamp),
-        };
-        answer = decide(task, context);
-      } catch (error) {
-        answer = answerError(error, task);
-      }
-      if (isThenable(answer)) answer.then(respond, refuse);
-      else respond(answer);
+      const answer = readError === undefined ? answerBody(body) : answerError(readError, undefined);
+      if (isThenable(answer)) void answer.then((settled) => delivery.respond(settled));
+      else delivery.respond(answer);
     });
   }
 

@@ -1,5 +1,3 @@
-import type { PiapiWebhookContext } from './types.js';
-
 /** A task whose handler is waiting or running, as `drain()` reports it. */
 export interface PendingHandler {
   readonly taskId: string;
@@ -15,22 +13,20 @@ export interface DrainReport {
   readonly pending: readonly PendingHandler[];
 }
 
-/** A place held for one accepted delivery, from before its claim until its handler settles. */
-export interface Reservation {
+export interface Scheduler {
+  /**
+   * Holds a place for an accepted delivery, from before its claim until its
+   * handler settles; refused when running and waiting handlers are both full, or
+   * once a drain has begun.
+   */
+  reserve(taskId: string, status: string, deliveryKey: string): PendingHandler | 'overloaded' | 'draining';
   /**
    * Starts `work` once fewer than `maxConcurrency` handlers are running. `work`
    * must call `done` exactly once, when it has settled; the place is then given back.
    */
-  start(work: (done: () => void) => void): void;
-  /** Gives the place back without running anything (the delivery was a duplicate). */
-  cancel(): void;
-}
-
-export type ReserveResult = { readonly ok: true; readonly reservation: Reservation } | { readonly ok: false; readonly reason: 'overloaded' | 'draining' };
-
-export interface Scheduler {
-  /** Holds a place, unless running and waiting handlers are both full, or a drain has begun. */
-  reserve(taskId: string, status: string, context: PiapiWebhookContext): ReserveResult;
+  start(place: PendingHandler, work: (done: () => void) => void): void;
+  /** Gives a place back without running anything (the delivery was a duplicate). */
+  cancel(place: PendingHandler): void;
   /** Refuses new reservations, then resolves once every held place is given back, or at the timeout. */
   drain(timeoutMs: number): Promise<DrainReport>;
 }
@@ -47,40 +43,35 @@ export function createScheduler(maxConcurrency: number, maxQueue: number): Sched
   let running = 0;
   let draining = false;
 
-  function giveBack(entry: PendingHandler): void {
-    held.delete(entry);
+  function giveBack(place: PendingHandler): void {
+    held.delete(place);
     if (held.size === 0) for (const notify of idleListeners.splice(0)) notify();
   }
 
-  function startNext(): void {
-    running -= 1;
-    waiting.shift()?.();
+  function run(place: PendingHandler, work: (done: () => void) => void): void {
+    running += 1;
+    work(() => {
+      giveBack(place);
+      running -= 1;
+      waiting.shift()?.();
+    });
   }
 
   return {
-    reserve(taskId, status, context) {
-      if (draining) return { ok: false, reason: 'draining' };
-      if (held.size >= maxConcurrency + maxQueue) return { ok: false, reason: 'overloaded' };
-      const entry: PendingHandler = { taskId, status, deliveryKey: context.deliveryKey };
-      held.add(entry);
-      return {
-        ok: true,
-        reservation: {
-          cancel: () => giveBack(entry),
-          start: (work) => {
-            const launch = (): void => {
-              running += 1;
-              work(() => {
-                giveBack(entry);
-                startNext();
-              });
-            };
-            if (running < maxConcurrency) launch();
-            else waiting.push(launch);
-          },
-        },
-      };
+    reserve(taskId, status, deliveryKey) {
+      if (draining) return 'draining';
+      if (held.size >= maxConcurrency + maxQueue) return 'overloaded';
+      const place: PendingHandler = { taskId, status, deliveryKey };
+      held.add(place);
+      return place;
     },
+
+    start(place, work) {
+      if (running < maxConcurrency) run(place, work);
+      else waiting.push(() => run(place, work));
+    },
+
+    cancel: giveBack,
 
     drain(timeoutMs) {
       draining = true;

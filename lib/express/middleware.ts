@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PiapiWebhookRejection } from '../core/errors.js';
 import { parseOptions, type PiapiWebhookOptions } from '../core/options.js';
-import { createReceiver, type ReceiverAnswer } from '../core/receiver.js';
+import { createReceiver, type IncomingDelivery, type ReceiverAnswer } from '../core/receiver.js';
 import type { DrainReport } from '../core/scheduler.js';
 import { readRequestBody } from './read-body.js';
 
@@ -28,21 +29,46 @@ function singleHeader(value: string | string[] | undefined): string | undefined 
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: ReceiverAnswer): void {
-  const { afterResponse } = answer;
-  try {
-    // A body we refused to read (wrong secret, too large) is not worth draining: drop the connection.
-    res.writeHead(answer.statusCode, req.complete ? answer.headers : { ...answer.headers, connection: 'close' });
-    res.end(answer.body);
-  } finally {
+/** A Node request and its response, as the core sees them. One object per request, and no closure. */
+class NodeDelivery implements IncomingDelivery {
+  readonly method: string | undefined;
+  readonly secret: string | undefined;
+  readonly contentType: string | undefined;
+  readonly contentEncoding: string | undefined;
+  private readonly req: IncomingMessage;
+  private readonly res: ServerResponse;
+
+  constructor(req: IncomingMessage, res: ServerResponse) {
+    const { headers } = req;
+    this.method = req.method;
+    this.secret = singleHeader(headers['x-webhook-secret']);
+    this.contentType = headers['content-type'];
+    this.contentEncoding = headers['content-encoding'];
+    this.req = req;
+    this.res = res;
+  }
+
+  readBody(limitBytes: number, callback: (error: PiapiWebhookRejection | undefined, body?: unknown) => void): void {
+    readRequestBody(this.req, limitBytes, callback);
+  }
+
+  respond(answer: ReceiverAnswer): void {
+    const { req, res } = this;
+    try {
+      // A body we refused to read (wrong secret, too large) is not worth draining: drop the connection.
+      res.writeHead(answer.statusCode, req.complete ? answer.headers : { ...answer.headers, connection: 'close' });
+      res.end(answer.body);
+    } catch (error) {
+      console.error('[piapi-webhook] could not answer a delivery:', error);
+    }
     // The handler runs once the answer has been handed to the socket in full (the usual case,
     // right after end()), or the client has gone, or else when the response closes; and even if
     // writing failed: the delivery is claimed, so a retry would be a duplicate and it must run.
-    if (afterResponse !== undefined) {
-      const handedOver = res.writableEnded && res.socket != null && res.writableLength === 0;
-      if (handedOver || res.destroyed) afterResponse();
-      else res.once('close', afterResponse);
-    }
+    const { afterResponse } = answer;
+    if (afterResponse === undefined) return;
+    const handedOver = res.writableEnded && res.socket != null && res.writableLength === 0;
+    if (handedOver || res.destroyed) afterResponse();
+    else res.once('close', afterResponse);
   }
 }
 
@@ -68,21 +94,7 @@ export function piapiWebhook(options: PiapiWebhookOptions): PiapiWebhookMiddlewa
   const receiver = createReceiver(config);
 
   function piapiWebhookMiddleware(req: IncomingMessage, res: ServerResponse): void {
-    const { headers } = req;
-    const delivery = {
-      method: req.method,
-      secret: singleHeader(headers['x-webhook-secret']),
-      contentType: headers['content-type'],
-      contentEncoding: headers['content-encoding'],
-      readBody: readRequestBody.bind(null, req),
-    };
-    receiver.receive(delivery, (answer) => {
-      try {
-        writeAnswer(req, res, answer);
-      } catch (error) {
-        console.error('[piapi-webhook] could not answer a delivery:', error);
-      }
-    });
+    receiver.receive(new NodeDelivery(req, res));
   }
 
   return Object.assign(piapiWebhookMiddleware, {
