@@ -3,9 +3,10 @@
 // Starts four servers as separate processes on loopback (raw node:http, the
 // hand-written Express handler, Octokit's createNodeMiddleware on Express, and
 // piapiWebhook on Express), drives them in alternating rounds (A B C D A B C D …)
-// with autocannon over keep-alive connections, first with a unique delivery per
-// request and then with one fixed delivery (the duplicate path), and reports
-// medians. Then runs the memory check. Writes the tables to BENCHMARKS.md.
+// with autocannon over keep-alive connections, each server first with a unique
+// delivery per request and then with one fixed delivery (the duplicate path), and
+// reports medians, and ratios as medians of per-round ratios. Then runs the memory
+// check. A complete run writes the tables to BENCHMARKS.md.
 //
 // On Linux with two CPUs or more, the servers share the last CPU and this load
 // generator gets the others (taskset), so that neither steals the other's core.
@@ -33,9 +34,11 @@ const { values: args } = parseArgs({
   },
 });
 const duration = Number(args.duration ?? (args.quick ? 1 : 5));
-const rounds = Number(args.rounds ?? (args.quick ? 1 : 5));
+const rounds = Number(args.rounds ?? (args.quick ? 1 : 7));
 const connections = Number(args.connections);
 const SERVERS = args.servers.split(',');
+// Read before pinning: afterwards this process sees only the CPUs it may use.
+const CPU_COUNT = availableParallelism();
 
 /**
  * Pins this process (every thread: `-a`) to all CPUs but the last, and returns the
@@ -43,14 +46,14 @@ const SERVERS = args.servers.split(',');
  * a second CPU is missing.
  */
 function pinning() {
-  const cpuCount = availableParallelism();
-  if (args.unpinned || process.platform !== 'linux' || cpuCount < 2) return undefined;
+  if (args.unpinned || process.platform !== 'linux' || CPU_COUNT < 2) return undefined;
+  const loadCpus = CPU_COUNT === 2 ? '0' : `0-${CPU_COUNT - 2}`;
   try {
-    execFileSync('taskset', ['-a', '-cp', `0-${cpuCount - 2}`, String(process.pid)], { stdio: 'ignore' });
+    execFileSync('taskset', ['-a', '-cp', loadCpus, String(process.pid)], { stdio: 'ignore' });
   } catch {
     return undefined;
   }
-  return { serverCpu: cpuCount - 1, loadCpus: cpuCount === 2 ? '0' : `0-${cpuCount - 2}` };
+  return { serverCpu: CPU_COUNT - 1, loadCpus };
 }
 const pinned = pinning();
 
@@ -95,46 +98,55 @@ const median = (values) => {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
+const MODES = [
+  ['unique', false],
+  ['duplicate', true],
+];
 const servers = await Promise.all(SERVERS.map(start));
-const summaries = {};
+const runs = Object.fromEntries(MODES.map(([mode]) => [mode, Object.fromEntries(SERVERS.map((name) => [name, []]))]));
 try {
   // A short unrecorded run each, so that no server is measured before the JIT has warmed it.
   for (const server of servers) await drive(server, false, Math.min(duration, 2));
-  for (const [mode, fixed] of [['unique', false], ['duplicate', true]]) {
-    const runs = Object.fromEntries(SERVERS.map((name) => [name, []]));
-    for (let round = 0; round < rounds; round += 1) {
-      for (const server of servers) {
+  // Each round runs every server in both modes, back to back, so that per-round ratios compare neighbours.
+  for (let round = 0; round < rounds; round += 1) {
+    for (const server of servers) {
+      for (const [mode, fixed] of MODES) {
         const result = await drive(server, fixed);
-        runs[server.name].push(result);
-        process.stderr.write(`${mode} round ${round + 1}/${rounds} ${server.name}: ${Math.round(result.requests.average)} req/s\n`);
+        runs[mode][server.name].push(result);
+        process.stderr.write(`round ${round + 1}/${rounds} ${server.name} ${mode}: ${Math.round(result.requests.average)} req/s\n`);
       }
     }
-    summaries[mode] = Object.fromEntries(
-      SERVERS.map((name) => [
-        name,
-        {
-          rps: median(runs[name].map((result) => result.requests.average)),
-          p50: median(runs[name].map((result) => result.latency.p50)),
-          p99: median(runs[name].map((result) => result.latency.p99)),
-          non2xx: runs[name].reduce((sum, result) => sum + result.non2xx + result.errors + result.timeouts, 0),
-          // piapi's rate over this server's, round by round: the two ran seconds apart, so drift cancels.
-          piapiRatio: runs.piapi && median(runs[name].map((result, round) => runs.piapi[round].requests.average / result.requests.average)),
-        },
-      ]),
-    );
   }
 } finally {
   for (const { child } of servers) child.kill();
 }
 
+/** The median, over the rounds, of `a`'s requests/s over `b`'s in the same round: neighbours in time, so drift cancels. */
+function pairedRatio(a, b) {
+  return a && b ? median(a.map((result, round) => result.requests.average / b[round].requests.average)) : undefined;
+}
+
 function table(mode) {
-  const rows = summaries[mode];
+  const rows = Object.fromEntries(
+    SERVERS.map((name) => {
+      const results = runs[mode][name];
+      return [
+        name,
+        {
+          rps: median(results.map((result) => result.requests.average)),
+          p50: median(results.map((result) => result.latency.p50)),
+          p99: median(results.map((result) => result.latency.p99)),
+          non2xx: results.reduce((sum, result) => sum + result.non2xx + result.errors + result.timeouts, 0),
+        },
+      ];
+    }),
+  );
   const lines = ['| server | requests/s | p50 ms | p99 ms | non-2xx or errors |', '|---|---:|---:|---:|---:|'];
   for (const name of SERVERS) {
     const { rps, p50, p99, non2xx } = rows[name];
     lines.push(`| ${name} | ${Math.round(rps)} | ${p50} | ${p99} | ${non2xx} |`);
   }
-  const ratio = (other) => rows[other]?.piapiRatio?.toFixed(2) ?? 'n/a';
+  const ratio = (other) => pairedRatio(runs[mode].piapi, runs[mode][other])?.toFixed(2) ?? 'n/a';
   lines.push('', `piapi / hand-written: **${ratio('handwritten')}**, piapi / octokit: **${ratio('octokit')}**, piapi / raw: **${ratio('raw')}**`);
   return lines.join('\n');
 }
@@ -151,8 +163,8 @@ const memory = args['skip-memory'] ? '(skipped)' : await new Promise((resolve, r
 const report = [
   '# Benchmarks',
   '',
-  `Written by \`npm run bench${args.quick ? ' -- --quick' : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${availableParallelism()} CPUs (${cpus()[0]?.model.trim()}), Node.js ${process.version}.`,
-  `${rounds} alternating round(s) of ${duration} s per server and mode, ${connections} keep-alive connections, medians shown.`,
+  `Written by \`npm run bench${args.quick ? ' -- --quick' : ''}\` on ${new Date().toISOString().slice(0, 10)}: ${CPU_COUNT} CPUs (${cpus()[0]?.model.trim()}), Node.js ${process.version}.`,
+  `${rounds} round(s); in each, every server in turn runs ${duration} s per mode, over ${connections} keep-alive connections. Medians shown.`,
   pinned
     ? `The servers ran on CPU ${pinned.serverCpu} and the load generator on CPU ${pinned.loadCpus} (taskset).`
     : 'The servers and the load generator were not pinned to CPUs.',
@@ -166,6 +178,8 @@ const report = [
   '## One fixed delivery (the duplicate path for piapi)',
   '',
   table('duplicate'),
+  '',
+  `piapi's duplicate path over its unique path: **${pairedRatio(runs.duplicate.piapi, runs.unique.piapi)?.toFixed(2) ?? 'n/a'}**`,
   '',
   '## Memory',
   '',
