@@ -13,6 +13,7 @@ export interface DrainReport {
   readonly pending: readonly PendingHandler[];
 }
 
+/** The places of accepted deliveries, and the handlers they run. */
 export interface Scheduler {
   /**
    * Holds a place for an accepted delivery, from before its claim until its
