@@ -41,9 +41,9 @@ const SERVERS = args.servers.split(',');
 const CPU_COUNT = availableParallelism();
 
 /**
- * Pins this process (every thread: `-a`) to all CPUs but the last, and returns the
- * command prefix that starts a server on the last one; no pinning where taskset or
- * a second CPU is missing.
+ * Pins this process (every thread: `-a`) to all CPUs but the last, which is left
+ * to the servers, and returns both; undefined (no pinning) where taskset or a
+ * second CPU is missing, or with --unpinned.
  */
 function pinning() {
   if (args.unpinned || process.platform !== 'linux' || CPU_COUNT < 2) return undefined;
