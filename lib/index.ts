@@ -3,6 +3,7 @@ export { memoryStore, type MemoryStore, type MemoryStoreOptions } from './stores
 export type { AckMode, PiapiWebhookOptions, WebhookOutcome } from './core/options.js';
 export type { DedupeStore } from './core/dedupe.js';
 export type { DrainReport, PendingHandler } from './core/scheduler.js';
+export type { WebhookControls } from './core/receiver.js';
 export { isKnownModel, isModel, isTaskOf, isTerminal, resultUrls } from './core/task-helpers.js';
 export type * from './core/outputs.js';
 export {

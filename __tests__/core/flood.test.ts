@@ -6,6 +6,7 @@
 import { parseOptions } from '../../lib/core/options.js';
 import { createReceiver, type IncomingDelivery, type Receiver, type ReceiverAnswer } from '../../lib/core/receiver.js';
 import { memoryStore } from '../../lib/index.js';
+import { nodePlatform } from '../../lib/node/platform.js';
 import { notification, NOW_MS, SECRET } from '../helpers/notifications.js';
 
 const template = JSON.stringify(notification({ task_id: '@ID@', status: 'completed' }));
@@ -30,7 +31,7 @@ it('handles 50 000 unique deliveries with the store bounded by its max, evicting
   const store = memoryStore({ max: 1000, now: () => NOW_MS });
   let handled = 0;
   let largestStore = 0;
-  const receiver = createReceiver(parseOptions({ secret: SECRET, now: () => NOW_MS, store, onTask: () => void (handled += 1) }));
+  const receiver = createReceiver(parseOptions({ secret: SECRET, now: () => NOW_MS, store, onTask: () => void (handled += 1) }), nodePlatform);
 
   for (let index = 0; index < 50_000; index += 1) {
     const answer = await receive(receiver, `task-${index}`);

@@ -1,9 +1,10 @@
 import { checkMediaType, checkTimestamp, createSecretCheck } from '../../lib/core/verify.js';
+import { nodePlatform } from '../../lib/node/platform.js';
 import type { RejectionReason } from '../../lib/index.js';
 import { reasonOf } from '../helpers/rejections.js';
 
 describe('createSecretCheck', () => {
-  const check = createSecretCheck(['current-secret', 'previous-secret']);
+  const check = createSecretCheck(['current-secret', 'previous-secret'], nodePlatform);
 
   it.each<[string, string | undefined, RejectionReason | 'accepted']>([
     ['the current secret', 'current-secret', 'accepted'],

@@ -4,6 +4,7 @@ import type { ReceiverConfig, WebhookOutcome } from './options.js';
 import { parseNotification } from './parse.js';
 import { createScheduler, type DrainReport, type PendingHandler } from './scheduler.js';
 import { notificationValidator } from './schema.js';
+import type { Platform } from './platform.js';
 import type { PiapiTask, PiapiWebhookContext } from './types.js';
 import { checkMediaType, checkTimestamp, createSecretCheck } from './verify.js';
 
@@ -34,6 +35,20 @@ export interface ReceiverAnswer {
   readonly afterResponse?: () => void;
 }
 
+/** The methods every adapter exposes on what it returns (the middleware, the Fetch handler, …). */
+export interface WebhookControls {
+  /**
+   * Prepares a graceful shutdown. From now on new deliveries are answered 503
+   * (`draining`), so PiAPI retries them, against another instance if there is
+   * one. Resolves once every accepted delivery's handler has settled, or once
+   * `timeoutMs` has passed, with what was still pending.
+   *
+   * @param timeoutMs - the longest wait, in milliseconds
+   * @defaultValue 30 000 (Kubernetes' default grace period)
+   */
+  drain(timeoutMs?: number): Promise<DrainReport>;
+}
+
 export interface Receiver {
   /**
    * Decides the answer to a delivery and hands it to `delivery.respond`, exactly
@@ -41,12 +56,14 @@ export interface Receiver {
    * the body's last byte: answering from a later microtask costs Node measurably more.
    */
   receive(delivery: IncomingDelivery): void;
-  /** See `PiapiWebhookMiddleware.drain`. */
-  drain(timeoutMs: number): Promise<DrainReport>;
+  /** The public methods, for the adapter to put on what it returns. */
+  readonly controls: WebhookControls;
 }
 
 /** PiAPI retries about 5 s after a failure; asking for the same keeps the advice honest. */
 const RETRY_AFTER_SECONDS = '5';
+/** How long `drain()` waits by default: Kubernetes' default grace period. */
+const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 const EXTRA_HEADERS: Partial<Record<RejectionReason, Readonly<Record<string, string>>>> = {
   method_not_allowed: { allow: 'POST' },
   overloaded: { 'retry-after': RETRY_AFTER_SECONDS },
@@ -93,9 +110,9 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
  * The framework-free pipeline: method, secret, media type, body, schema,
  * timestamp, capacity, dedupe, handler. It decides the answer; the adapter writes it.
  */
-export function createReceiver(config: ReceiverConfig): Receiver {
+export function createReceiver(config: ReceiverConfig, platform: Platform): Receiver {
   const { onOutcome, onTask, onError, store } = config;
-  const checkSecret = createSecretCheck(config.secrets);
+  const checkSecret = createSecretCheck(config.secrets, platform);
   const scheduler = createScheduler(config.maxConcurrency, config.maxQueue);
   // With ack 'after-handler': the answer each delivery in progress will get, so a copy shares it.
   const inProgress = new Map<string, Promise<ReceiverAnswer>>();
@@ -272,16 +289,7 @@ export function createReceiver(config: ReceiverConfig): Receiver {
     }
   }
 
-  function receive(delivery: IncomingDelivery): void {
-    try {
-      if (delivery.method !== 'POST') throw new PiapiWebhookRejection('method_not_allowed');
-      // The secret is checked before anything of the request is read or parsed.
-      checkSecret(delivery.secret);
-      checkMediaType(delivery.contentType, delivery.contentEncoding);
-    } catch (error) {
-      delivery.respond(answerError(error, undefined));
-      return;
-    }
+  function readAndAnswer(delivery: IncomingDelivery): void {
     delivery.readBody(config.limitBytes, (readError, body) => {
       const answer = readError === undefined ? answerBody(body) : answerError(readError, undefined);
       if (isThenable(answer)) void answer.then((settled) => delivery.respond(settled));
@@ -289,5 +297,32 @@ export function createReceiver(config: ReceiverConfig): Receiver {
     });
   }
 
-  return { receive, drain: (timeoutMs) => scheduler.drain(timeoutMs) };
+  function checkMediaAndRead(delivery: IncomingDelivery): void {
+    try {
+      checkMediaType(delivery.contentType, delivery.contentEncoding);
+    } catch (error) {
+      delivery.respond(answerError(error, undefined));
+      return;
+    }
+    readAndAnswer(delivery);
+  }
+
+  function receive(delivery: IncomingDelivery): void {
+    let secretChecked: void | Promise<void>;
+    try {
+      if (delivery.method !== 'POST') throw new PiapiWebhookRejection('method_not_allowed');
+      // The secret is checked before anything of the request is read or parsed.
+      secretChecked = checkSecret(delivery.secret);
+    } catch (error) {
+      delivery.respond(answerError(error, undefined));
+      return;
+    }
+    if (secretChecked === undefined) checkMediaAndRead(delivery);
+    else secretChecked.then(() => checkMediaAndRead(delivery), (error: unknown) => delivery.respond(answerError(error, undefined)));
+  }
+
+  return {
+    receive,
+    controls: { drain: (timeoutMs = DEFAULT_DRAIN_TIMEOUT_MS) => scheduler.drain(timeoutMs) },
+  };
 }

@@ -1,12 +1,17 @@
-import * as crypto from 'node:crypto';
 import { parse as parseContentType } from 'content-type';
 import { PiapiWebhookRejection } from './errors.js';
+import type { Platform } from './platform.js';
 
-// crypto.hash, one call instead of three, came with Node 20.12; older 20.x builds a Hash object.
-const digest: (value: string) => Buffer =
-  typeof crypto.hash === 'function'
-    ? (value) => crypto.hash('sha256', value, 'buffer')
-    : (value) => crypto.createHash('sha256').update(value, 'utf8').digest();
+/** Compares two digests of the same length without an early exit. */
+function digestsEqual(a: Uint8Array, b: Uint8Array): boolean {
+  let difference = a.length ^ b.length;
+  for (let index = 0; index < a.length; index += 1) difference |= (a[index] ?? 0) ^ (b[index] ?? 0);
+  return difference === 0;
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as Promise<T> | null)?.then === 'function';
+}
 
 /**
  * Builds the secret check. PiAPI sends the secret as-is in `x-webhook-secret`
@@ -17,14 +22,28 @@ const digest: (value: string) => Buffer =
  * @param secrets - the accepted secrets (several during a rotation)
  * @returns a function that throws a {@link PiapiWebhookRejection} unless the header matches
  */
-export function createSecretCheck(secrets: readonly string[]): (header: string | undefined) => void {
-  const expected = secrets.map(digest);
+export function createSecretCheck(
+  secrets: readonly string[],
+  platform: Platform,
+): (header: string | undefined) => void | Promise<void> {
+  const hashed = secrets.map((secret) => platform.sha256(secret));
+  // Web Crypto hashes asynchronously: the configured secrets are awaited once, on first use.
+  let expected: Uint8Array[] | Promise<Uint8Array[]> = hashed.some(isPromise) ? Promise.all(hashed) : (hashed as Uint8Array[]);
+
+  function compare(received: Uint8Array, candidates: readonly Uint8Array[]): void {
+    let matched = false;
+    for (const candidate of candidates) matched = digestsEqual(received, candidate) || matched;
+    if (!matched) throw new PiapiWebhookRejection('invalid_secret');
+  }
+
   return function checkSecret(header) {
     if (header === undefined || header === '') throw new PiapiWebhookRejection('missing_secret');
-    const received = digest(header);
-    let matched = false;
-    for (const candidate of expected) matched = crypto.timingSafeEqual(received, candidate) || matched;
-    if (!matched) throw new PiapiWebhookRejection('invalid_secret');
+    const received = platform.sha256(header);
+    if (!isPromise(received) && !isPromise(expected)) return compare(received, expected);
+    return Promise.all([received, expected]).then(([digest, candidates]) => {
+      expected = candidates;
+      compare(digest, candidates);
+    });
   };
 }
 

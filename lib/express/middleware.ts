@@ -1,28 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PiapiWebhookRejection } from '../core/errors.js';
 import { parseOptions, type PiapiWebhookOptions } from '../core/options.js';
-import { createReceiver, type IncomingDelivery, type ReceiverAnswer } from '../core/receiver.js';
-import type { DrainReport } from '../core/scheduler.js';
+import { createReceiver, type IncomingDelivery, type ReceiverAnswer, type WebhookControls } from '../core/receiver.js';
+import { nodePlatform } from '../node/platform.js';
 import { readRequestBody } from './read-body.js';
-
-/** How long `drain()` waits by default: Kubernetes' default grace period. */
-const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 
 /**
  * The request handler `piapiWebhook()` returns. It is typed on Node's own request
  * and response, so it fits Express 4 and 5 (and plain `node:http`) alike.
  */
-export interface PiapiWebhookMiddleware {
+export interface PiapiWebhookMiddleware extends WebhookControls {
   (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void;
-  /**
-   * Prepares a graceful shutdown. From now on new deliveries are answered 503
-   * (`draining`), so PiAPI retries them, against another instance if there is
-   * one. Resolves once every accepted delivery's handler has settled, or once
-   * `timeoutMs` has passed, with what was still pending.
-   *
-   * @param timeoutMs - the longest wait, in milliseconds; defaults to 30 000
-   */
-  drain(timeoutMs?: number): Promise<DrainReport>;
 }
 
 function singleHeader(value: string | string[] | undefined): string | undefined {
@@ -91,13 +79,11 @@ class NodeDelivery implements IncomingDelivery {
  */
 export function piapiWebhook(options: PiapiWebhookOptions): PiapiWebhookMiddleware {
   const config = parseOptions(options);
-  const receiver = createReceiver(config);
+  const receiver = createReceiver(config, nodePlatform);
 
   function piapiWebhookMiddleware(req: IncomingMessage, res: ServerResponse): void {
     receiver.receive(new NodeDelivery(req, res));
   }
 
-  return Object.assign(piapiWebhookMiddleware, {
-    drain: (timeoutMs = DEFAULT_DRAIN_TIMEOUT_MS) => receiver.drain(timeoutMs),
-  });
+  return Object.assign(piapiWebhookMiddleware, receiver.controls);
 }
