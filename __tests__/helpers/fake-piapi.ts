@@ -204,11 +204,16 @@ export class FakePiapi extends EventEmitter {
     return this.deliveries.filter((attempt) => attempt.dropped);
   }
 
-  /** Resolves once every task is terminal and no webhook is waiting or in flight. */
+  /** Whether every task is terminal and no webhook is waiting or in flight. */
+  isIdle(): boolean {
+    return this.pendingDeliveries === 0 && this.terminalTaskIds().length === this.tasks.size;
+  }
+
+  /** Resolves once {@link isIdle}. */
   idle(): Promise<void> {
     return new Promise((resolve) => {
       const check = (): void => {
-        if (this.pendingDeliveries === 0 && this.terminalTaskIds().length === this.tasks.size) {
+        if (this.isIdle()) {
           this.off('change', check);
           resolve();
         }

@@ -1,0 +1,186 @@
+/**
+ * The fault-test rig: a real redis-server, the fake PiAPI, a proxy as the stable
+ * webhook endpoint, and receiver-app.cjs instances as child processes that a
+ * scenario kills, stops and restarts. It reads the apps' durable logs to count
+ * what was lost and what was handled twice.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { FakePiapi } from '../helpers/fake-piapi.js';
+import { Proxy } from '../helpers/proxy.js';
+import { RedisServer } from '../helpers/redis-server.js';
+
+const APP = join(__dirname, 'receiver-app.cjs');
+const BUILT = resolve(__dirname, '..', '..', 'dist', 'cjs', 'index.js');
+const API_KEY = 'fault-suite-api-key';
+const SECRET = 'fault-suite-webhook-secret';
+/** Generous: only matters when something is lost. */
+export const DEADLINE_MS = 120_000;
+
+export interface RigOptions {
+  ack: 'immediate' | 'after-handler';
+  store: 'memory' | 'redis';
+  redisClient?: 'node-redis' | 'ioredis';
+  seed: number;
+  handlerFailRate?: number;
+  /** Extra environment for every instance (see receiver-app.cjs). */
+  env?: Record<string, string>;
+}
+
+/** One line of the handled log: a successful onTask. */
+export interface Handled {
+  task_id: string;
+  status: string;
+  deliveryKey: string;
+  source: string;
+  attempt: number;
+  pid: number;
+}
+
+/** One app process. */
+export class Instance {
+  readonly stderr: string[] = [];
+  port = 0;
+  exited: Promise<number | null>;
+
+  constructor(readonly child: ChildProcess) {
+    child.stderr?.on('data', (chunk: Buffer) => this.stderr.push(chunk.toString()));
+    this.exited = new Promise((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+}
+
+export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, deadlineMs = DEADLINE_MS): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+  }
+}
+
+export class Rig {
+  readonly dir = mkdtempSync(join(tmpdir(), 'piapi-faults-'));
+  readonly handledLog = join(this.dir, 'handled.jsonl');
+  readonly taskTable = join(this.dir, 'tasks.jsonl');
+  readonly outcomeLog = join(this.dir, 'outcomes.jsonl');
+  readonly instances: Instance[] = [];
+  /** The pids killed with SIGKILL: only their last successes may be handled again. */
+  readonly killed = new Set<number>();
+
+  private constructor(
+    readonly options: RigOptions,
+    readonly piapi: FakePiapi,
+    readonly proxy: Proxy,
+    readonly redis: RedisServer | undefined,
+  ) {}
+
+  static async start(options: RigOptions): Promise<Rig> {
+    if (!existsSync(BUILT)) throw new Error(`${BUILT} is missing: run \`npm run build\` first (npm test does).`);
+    const redis = options.store === 'redis' ? await RedisServer.start() : undefined;
+    const piapi = await FakePiapi.start({ apiKey: API_KEY, timeScale: 0.1, seed: options.seed });
+    return new Rig(options, piapi, await Proxy.start(), redis);
+  }
+
+  /** Starts one more app instance, waits until it listens, and puts it behind the proxy. */
+  async startInstance(): Promise<Instance> {
+    const env: Record<string, string> = {
+      ...(process.env as Record<string, string>),
+      FAULT_ACK: this.options.ack,
+      FAULT_STORE: this.options.store,
+      FAULT_REDIS_CLIENT: this.options.redisClient ?? 'node-redis',
+      REDIS_URL: this.redis?.url ?? '',
+      PIAPI_URL: this.piapi.url,
+      PIAPI_API_KEY: API_KEY,
+      PIAPI_WEBHOOK_SECRET: SECRET,
+      FAULT_WEBHOOK_URL: `${this.proxy.url}/webhook`,
+      FAULT_HANDLED_LOG: this.handledLog,
+      FAULT_TASK_TABLE: this.taskTable,
+      FAULT_OUTCOME_LOG: this.outcomeLog,
+      FAULT_SEED: String(this.options.seed + this.instances.length),
+      FAULT_HANDLER_FAIL_RATE: String(this.options.handlerFailRate ?? 0),
+      ...this.options.env,
+    };
+    const instance = new Instance(fork(APP, [], { env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] }));
+    this.instances.push(instance);
+    instance.port = await new Promise<number>((resolvePort, reject) => {
+      instance.child.on('message', (message: { type?: string; port?: number }) => {
+        if (message.type === 'listening' && typeof message.port === 'number') resolvePort(message.port);
+      });
+      void instance.exited.then((code) => reject(new Error(`instance exited with ${code} before listening: ${instance.stderr.join('')}`)));
+    });
+    this.proxy.backends = [...this.proxy.backends, instance.port];
+    return instance;
+  }
+
+  private detach(instance: Instance): void {
+    this.proxy.backends = this.proxy.backends.filter((port) => port !== instance.port);
+  }
+
+  /** kill -9: no drain, no goodbye. The proxy keeps the dead port until told, as a load balancer without health checks would. */
+  async kill(instance: Instance): Promise<void> {
+    this.killed.add(instance.pid);
+    instance.child.kill('SIGKILL');
+    await instance.exited;
+    this.detach(instance);
+  }
+
+  /** SIGTERM: the app runs the README's server.close() + drain(), then exits. */
+  async stop(instance: Instance): Promise<void> {
+    instance.child.kill('SIGTERM');
+    await instance.exited;
+    this.detach(instance);
+  }
+
+  /** Creates `count` tasks through the app (which creates them at PiAPI and watches them), a few at a time. */
+  async createTasks(count: number): Promise<string[]> {
+    const ids: string[] = [];
+    const one = async (): Promise<void> => {
+      const response = await fetch(`${this.proxy.url}/tasks`, { method: 'POST' });
+      if (response.status !== 200) throw new Error(`POST /tasks answered ${response.status}: ${await response.text()}`);
+      ids.push(((await response.json()) as { task_id: string }).task_id);
+    };
+    for (let i = 0; i < count; i += 5) await Promise.all(Array.from({ length: Math.min(5, count - i) }, one));
+    return ids;
+  }
+
+  /** Asks a live instance to do something (`/reconcile`, `/settled`). */
+  async call(instance: Instance, route: string): Promise<unknown> {
+    const response = await fetch(`http://127.0.0.1:${instance.port}${route}`, { method: 'POST' });
+    if (response.status !== 200) throw new Error(`${route} answered ${response.status}: ${await response.text()}`);
+    return response.json();
+  }
+
+  handled(): Handled[] {
+    if (!existsSync(this.handledLog)) return [];
+    return readFileSync(this.handledLog, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Handled);
+  }
+
+  /** Terminal successes so far. */
+  terminalHandled(): Handled[] {
+    return this.handled().filter((line) => line.status === 'completed' || line.status === 'failed');
+  }
+
+  /** The created tasks whose terminal status (as PiAPI ended them) no successful onTask has seen. */
+  lost(): string[] {
+    const seen = new Set(this.terminalHandled().map((line) => `${line.task_id}:${line.status}`));
+    return [...this.piapi.tasks.values()].filter((task) => !seen.has(`${task.task_id}:${task.status}`)).map((task) => task.task_id);
+  }
+
+  async close(): Promise<void> {
+    for (const instance of this.instances) {
+      if (instance.child.exitCode === null && instance.child.signalCode === null) {
+        instance.child.kill('SIGKILL');
+        await instance.exited;
+      }
+    }
+    await this.proxy.close();
+    await this.piapi.close();
+    await this.redis?.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

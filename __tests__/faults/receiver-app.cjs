@@ -1,0 +1,150 @@
+'use strict';
+/*
+ * The app under fault: an Express 5 app on the BUILT package (dist/cjs), run as a
+ * child process by the fault tests and killed, stopped and restarted by them.
+ * Configured by environment variables (see harness.ts). It records every
+ * successful onTask durably, one JSON line per success, so that what a killed
+ * process handled is still known; and, as real apps do, it keeps its own table
+ * of the tasks it created and watches each one right after creating it.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const express = require('express');
+
+const root = path.resolve(__dirname, '..', '..');
+const { piapiWebhook } = require(path.join(root, 'dist/cjs/index.js'));
+
+const env = process.env;
+const number = (name, fallback) => (env[name] === undefined || env[name] === '' ? fallback : Number(env[name]));
+const scale = number('FAULT_TIME_SCALE', 0.1);
+const failRate = number('FAULT_HANDLER_FAIL_RATE', 0);
+// FAULT_RECOVERY=0 runs the package's defaults (no recovery, no watch): the baseline the README compares with.
+const recovery = env.FAULT_RECOVERY !== '0';
+
+// Seeded per process, so a run's handler durations and failures can be replayed.
+let state = (number('FAULT_SEED', 1) * 7919 + process.pid) >>> 0;
+function random() {
+  state = (state + 0x6d2b79f5) >>> 0;
+  let t = state;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+const record = (file, value) => fs.appendFileSync(file, JSON.stringify({ ...value, pid: process.pid }) + '\n');
+
+async function createStore() {
+  if (env.FAULT_STORE !== 'redis') return undefined;
+  const { redisStore } = require(path.join(root, 'dist/cjs/redis.js'));
+  if (env.FAULT_REDIS_CLIENT === 'ioredis') {
+    const { Redis } = require('ioredis');
+    const client = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+    client.on('error', (error) => console.error('redis:', error.message));
+    return redisStore(client);
+  }
+  const { createClient } = require('redis');
+  const client = createClient({ url: env.REDIS_URL, socket: { reconnectStrategy: 50 } });
+  client.on('error', (error) => console.error('redis:', error.message));
+  await client.connect();
+  return redisStore(client);
+}
+
+async function onTask(task, ctx) {
+  // 500–5000 ms of PiAPI-scale work: 50–500 ms at timeScale 0.1.
+  await new Promise((resolve) => setTimeout(resolve, (500 + random() * 4500) * scale));
+  if (random() < failRate) throw new Error(`random handler failure (${task.task_id} ${task.status})`);
+  record(env.FAULT_HANDLED_LOG, {
+    task_id: task.task_id,
+    status: task.status,
+    deliveryKey: ctx.deliveryKey,
+    source: ctx.source,
+    attempt: ctx.attempt,
+  });
+}
+
+async function createTask() {
+  const response = await fetch(`${env.PIAPI_URL}/api/v1/task`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': env.PIAPI_API_KEY },
+    body: JSON.stringify({
+      model: 'Qubico/flux1-dev',
+      task_type: 'txt2img',
+      input: { prompt: 'a lighthouse in a storm' },
+      config: { webhook_config: { endpoint: env.FAULT_WEBHOOK_URL, secret: env.PIAPI_WEBHOOK_SECRET } },
+    }),
+  });
+  const envelope = await response.json();
+  if (envelope.code !== 200) throw new Error(`PiAPI create answered ${envelope.code}`);
+  return envelope.data.task_id;
+}
+
+/** The app's own table, minus the tasks whose end it has handled: what a cron would reconcile. */
+function unfinishedTaskIds() {
+  const read = (file) =>
+    fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line)) : [];
+  const ended = new Set(read(env.FAULT_HANDLED_LOG).filter((l) => l.status === 'completed' || l.status === 'failed').map((l) => l.task_id));
+  return [...new Set(read(env.FAULT_TASK_TABLE).map((row) => row.task_id))].filter((id) => !ended.has(id));
+}
+
+async function main() {
+  const store = await createStore();
+  const hook = piapiWebhook({
+    secret: env.PIAPI_WEBHOOK_SECRET,
+    ack: env.FAULT_ACK,
+    ...(store === undefined ? {} : { store }),
+    maxConcurrency: number('FAULT_MAX_CONCURRENCY', 8),
+    onTask,
+    onError: (error) => console.error('onError:', error && error.message),
+    onOutcome: (outcome) => {
+      if (/^recover/.test(outcome.type)) record(env.FAULT_OUTCOME_LOG, { type: outcome.type, task_id: outcome.taskId ?? outcome.task?.task_id });
+    },
+    ...(recovery
+      ? {
+          leaseSeconds: number('FAULT_LEASE_SECONDS', 1),
+          recovery: {
+            apiKey: env.PIAPI_API_KEY,
+            baseUrl: env.PIAPI_URL,
+            checkAfterSeconds: number('FAULT_CHECK_AFTER_SECONDS', 2),
+            intervalSeconds: number('FAULT_INTERVAL_SECONDS', 0.5),
+            maxAgeSeconds: number('FAULT_MAX_AGE_SECONDS', 300),
+          },
+        }
+      : {}),
+  });
+
+  const app = express();
+  app.post('/webhook', hook);
+  app.post('/tasks', async (_req, res) => {
+    try {
+      const taskId = await createTask();
+      record(env.FAULT_TASK_TABLE, { task_id: taskId });
+      if (recovery) await hook.watch(taskId);
+      res.json({ task_id: taskId });
+    } catch (error) {
+      res.status(502).json({ error: String(error && error.message) });
+    }
+  });
+  app.post('/reconcile', async (_req, res) => {
+    const ids = unfinishedTaskIds();
+    const report = await hook.reconcile(ids);
+    res.json({ ids: ids.length, report });
+  });
+  app.post('/settled', async (_req, res) => {
+    if (typeof hook.settled === 'function') await hook.settled();
+    res.json({ ok: true });
+  });
+
+  const server = app.listen(0, '127.0.0.1', () => process.send({ type: 'listening', port: server.address().port }));
+  // The README's shutdown, as written there.
+  process.on('SIGTERM', async () => {
+    server.close();
+    const { timedOut, pending } = await hook.drain(number('FAULT_DRAIN_MS', 25_000));
+    if (timedOut) console.error('shutting down with unfinished tasks', pending);
+    process.exit(0);
+  });
+}
+
+main().catch((error) => {
+  console.error('receiver-app failed to start:', error);
+  process.exit(1);
+});

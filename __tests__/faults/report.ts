@@ -1,0 +1,63 @@
+/** Counting for the fault suite: duplicates, attributed to kills or not, and the summary table. */
+import type { Handled } from './harness.js';
+
+/** What one scenario measured. */
+export interface ScenarioResult {
+  scenario: string;
+  ack: string;
+  store: string;
+  tasks: number;
+  /** Task ids whose terminal status no successful onTask saw. */
+  lost: string[];
+  /** Extra successes of deliveries whose first success was in a process later killed -9. */
+  duplicatesInCrashWindow: number;
+  /** Delivery keys handled twice with no kill to explain it: always a bug. */
+  duplicatesOutsideCrashWindow: string[];
+  kills: number;
+  /** Terminal successes that came from get-task recovery. */
+  recovered: number;
+  /** Terminal notifications PiAPI gave up on after 3 attempts. */
+  dropped: number;
+  seconds: number;
+  stderr: string;
+}
+
+/**
+ * Successes beyond the first, per delivery key. One is explained by a crash when the
+ * first success happened in a process killed -9 (between the handler's success
+ * and its completion record); any other is unexplained.
+ */
+export function countDuplicates(handled: readonly Handled[], killed: ReadonlySet<number>): Pick<ScenarioResult, 'duplicatesInCrashWindow' | 'duplicatesOutsideCrashWindow'> {
+  const byKey = new Map<string, Handled[]>();
+  for (const line of handled) byKey.set(line.deliveryKey, [...(byKey.get(line.deliveryKey) ?? []), line]);
+  let duplicatesInCrashWindow = 0;
+  const duplicatesOutsideCrashWindow: string[] = [];
+  for (const [key, lines] of byKey) {
+    if (lines.length < 2) continue;
+    // Each success after the first needs its predecessor to have died before recording completion.
+    for (let i = 1; i < lines.length; i += 1) {
+      if (killed.has((lines[i - 1] as Handled).pid)) duplicatesInCrashWindow += 1;
+      else duplicatesOutsideCrashWindow.push(key);
+    }
+  }
+  return { duplicatesInCrashWindow, duplicatesOutsideCrashWindow };
+}
+
+/** A Markdown table: one row per scenario and configuration. */
+export function summaryTable(results: readonly ScenarioResult[]): string {
+  const rows = results.map((r) =>
+    [
+      r.scenario,
+      `${r.store}, ${r.ack}`,
+      r.tasks,
+      r.lost.length,
+      r.duplicatesInCrashWindow + r.duplicatesOutsideCrashWindow.length,
+      r.duplicatesOutsideCrashWindow.length,
+      r.dropped,
+      r.recovered,
+      r.seconds.toFixed(1),
+    ].join(' | '),
+  );
+  const header = 'fault | store, ack | tasks | lost | handled twice | of which unexplained by a kill | ends PiAPI dropped | ends recovered via get-task | s';
+  return [header, header.replace(/[^|]+/g, '---'), ...rows].map((row) => `| ${row} |`).join('\n');
+}
