@@ -261,12 +261,14 @@ export class FakePiapi extends EventEmitter {
     if (endpoint === undefined || endpoint === '') return;
     const body = JSON.stringify({ timestamp: Math.floor(Date.now() / 1000), data: task });
     const { timestamp } = JSON.parse(body) as { timestamp: number };
+    // The task object changes as it moves on: record the status this notification carries.
+    const { status } = task;
     this.pendingDeliveries += 1;
     const attempt = (number: number): void => {
       this.post(endpoint, typeof secret === 'string' ? secret : '', body, (result, outcome) => {
         const failed = typeof result !== 'number' || result < 200 || result >= 300;
         const dropped = failed && number >= ATTEMPTS;
-        const record: DeliveryAttempt = { taskId: task.task_id, status: task.status, timestamp, attempt: number, result, dropped };
+        const record: DeliveryAttempt = { taskId: task.task_id, status, timestamp, attempt: number, result, dropped };
         this.deliveries.push(outcome === undefined ? record : { ...record, outcome });
         if (failed && !dropped && !this.closed) {
           this.later(RETRY_DELAY_MS, () => attempt(number + 1));
