@@ -6,21 +6,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PiapiTask } from '../../lib/index.js';
+import { postWebhook } from './post-webhook.js';
+import { seededRandom } from './seeded-random.js';
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** How one task unfolds, in unscaled milliseconds (as PiAPI would take). */
 export interface Lifecycle {
@@ -265,7 +256,7 @@ export class FakePiapi extends EventEmitter {
     const { status } = task;
     this.pendingDeliveries += 1;
     const attempt = (number: number): void => {
-      this.post(endpoint, typeof secret === 'string' ? secret : '', body, (result, outcome) => {
+      postWebhook(endpoint, typeof secret === 'string' ? secret : '', body, this.options.deliveryTimeoutMs, (result, outcome) => {
         const failed = typeof result !== 'number' || result < 200 || result >= 300;
         const dropped = failed && number >= ATTEMPTS;
         const record: DeliveryAttempt = { taskId: task.task_id, status, timestamp, attempt: number, result, dropped };
@@ -279,30 +270,6 @@ export class FakePiapi extends EventEmitter {
       });
     };
     attempt(1);
-  }
-
-  private post(endpoint: string, secret: string, body: string, done: (result: number | string, outcome?: string) => void): void {
-    let finished = false;
-    const finish = (result: number | string, outcome?: string): void => {
-      if (finished) return;
-      finished = true;
-      done(result, outcome);
-    };
-    const req = request(endpoint, {
-      method: 'POST',
-      agent: false,
-      timeout: this.options.deliveryTimeoutMs,
-      headers: { 'content-type': 'application/json', 'x-webhook-secret': secret, 'content-length': Buffer.byteLength(body) },
-    });
-    req.on('response', (res) => {
-      const outcome = res.headers['x-piapi-webhook-outcome'];
-      res.resume();
-      res.on('end', () => finish(res.statusCode ?? 0, typeof outcome === 'string' ? outcome : undefined));
-      res.on('error', () => finish('ERESPONSE'));
-    });
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-    req.on('error', (error: NodeJS.ErrnoException) => finish(error.code ?? 'EERROR'));
-    req.end(body);
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
