@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { PiapiWebhookConfigError } from '../../lib/index.js';
 import { createPiapiClient, parseRetryAfter, type PiapiClientOptions, type TaskLookup } from '../../lib/recovery/piapi-client.js';
 import { FakePiapi } from '../helpers/fake-piapi.js';
@@ -187,6 +189,27 @@ describe('PiAPI get-task client', () => {
       return undefined;
     })();
     expect(error?.message).not.toContain(API_KEY);
+  });
+});
+
+describe('PiAPI get-task client portability', () => {
+  /** The file and every module it imports, transitively (relative imports only: anything else would be a dependency). */
+  function sources(file: string, seen = new Map<string, string>()): Map<string, string> {
+    if (seen.has(file)) return seen;
+    const text = readFileSync(file, 'utf8');
+    seen.set(file, text);
+    for (const [, specifier] of text.matchAll(/from '(\.{1,2}\/[^']+)\.js'/g)) sources(join(dirname(file), `${specifier}.ts`), seen);
+    return seen;
+  }
+
+  it('runs on Cloudflare Workers: neither it nor anything it imports uses a node:* module or Buffer', () => {
+    const files = sources(resolve(__dirname, '../../lib/recovery/piapi-client.ts'));
+    expect(files.size).toBeGreaterThan(1);
+    for (const [file, text] of files) {
+      const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+      expect({ file, imports: code.match(/from '[^.][^']*'/g) ?? [] }).toEqual({ file, imports: [] });
+      expect({ file, buffer: /\bBuffer\b/.test(code) }).toEqual({ file, buffer: false });
+    }
   });
 });
 
