@@ -20,6 +20,12 @@ const results: ScenarioResult[] = [];
 
 jest.setTimeout(DEADLINE_MS * 2 + 60_000);
 
+function tally(values: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of [...values].sort()) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
+}
+
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A fault, applied to a rig whose first instance is up and whose tasks are under way. */
@@ -27,6 +33,8 @@ interface Scenario {
   readonly name: string;
   readonly instances?: number;
   readonly handlerFailRate?: number;
+  /** Which Redis client the app uses; the two-instance scenario covers ioredis. */
+  readonly redisClient?: 'node-redis' | 'ioredis';
   /** The store of the baseline run (the package's defaults otherwise); the issue measured two instances on Redis. */
   readonly baselineStore?: 'memory' | 'redis';
   readonly fault: (rig: Rig, first: Instance) => Promise<void>;
@@ -76,6 +84,7 @@ const scenarios: Scenario[] = [
   {
     name: 'two instances on one Redis, one killed -9',
     instances: 2,
+    redisClient: 'ioredis',
     baselineStore: 'redis',
     fault: async (rig, first) => {
       await underWay(rig);
@@ -114,6 +123,7 @@ async function run(name: string, options: RigOptions, body: (rig: Rig) => Promis
       kills: rig.killed.size,
       recovered: handled.filter((line) => line.source === 'recovery' && (line.status === 'completed' || line.status === 'failed')).length,
       dropped: rig.piapi.dropped().filter((attempt) => attempt.status === 'completed' || attempt.status === 'failed').length,
+      failedAttempts: tally(rig.piapi.deliveries.filter((d) => typeof d.result !== 'number' || d.result >= 300).map((d) => `${d.result}`)),
       seconds: (Date.now() - started) / 1000,
       stderr: rig.instances.map((i) => i.stderr.join('')).join('\n').slice(-4000),
     };
@@ -142,7 +152,7 @@ describeWithRedis('fault suite', () => {
   });
 
   const runScenario = (scenario: Scenario, options: RigOptions): Promise<ScenarioResult> =>
-    run(scenario.name, { ...options, handlerFailRate: scenario.handlerFailRate ?? 0 }, async (rig) => {
+    run(scenario.name, { ...options, handlerFailRate: scenario.handlerFailRate ?? 0, redisClient: scenario.redisClient ?? 'node-redis' }, async (rig) => {
       const first = await rig.startInstance();
       for (let i = 1; i < (scenario.instances ?? 1); i += 1) await rig.startInstance();
       await rig.createTasks(TASKS);

@@ -18,6 +18,8 @@ export interface ScenarioResult {
   recovered: number;
   /** Terminal notifications PiAPI gave up on after 3 attempts. */
   dropped: number;
+  /** PiAPI's failed delivery attempts by what they met (a status code or a connection error), e.g. `503 in_progress: 4`. */
+  failedAttempts: Record<string, number>;
   seconds: number;
   stderr: string;
 }
@@ -55,9 +57,10 @@ export function summaryTable(results: readonly ScenarioResult[]): string {
       r.duplicatesOutsideCrashWindow.length,
       r.dropped,
       r.recovered,
+      Object.entries(r.failedAttempts).map(([what, count]) => `${what}: ${count}`).join(', ') || '–',
       r.seconds.toFixed(1),
     ].join(' | '),
   );
-  const header = 'fault | store, ack | tasks | lost | handled twice | of which unexplained by a kill | ends PiAPI dropped | ends recovered via get-task | s';
+  const header = 'fault | store, ack | tasks | lost | handled twice | of which unexplained by a kill | ends PiAPI dropped | ends recovered via get-task | failed webhook attempts | s';
   return [header, header.replace(/[^|]+/g, '---'), ...rows].map((row) => `| ${row} |`).join('\n');
 }
