@@ -123,6 +123,7 @@ async function run(name: string, options: RigOptions, body: (rig: Rig) => Promis
       kills: rig.killed.size,
       recovered: handled.filter((line) => line.source === 'recovery' && (line.status === 'completed' || line.status === 'failed')).length,
       dropped: rig.piapi.dropped().filter((attempt) => attempt.status === 'completed' || attempt.status === 'failed').length,
+      gaveUp: rig.outcomes().filter((outcome) => outcome.type === 'recovery_gave_up').length,
       failedAttempts: tally(rig.piapi.deliveries.filter((d) => typeof d.result !== 'number' || d.result >= 300).map((d) => `${d.result}`)),
       seconds: (Date.now() - started) / 1000,
       stderr: rig.instances.map((i) => i.stderr.join('')).join('\n').slice(-4000),

@@ -63,6 +63,11 @@ export async function waitFor(what: string, condition: () => boolean | Promise<b
   }
 }
 
+function readLines<T>(file: string): T[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as T);
+}
+
 export class Rig {
   readonly dir = mkdtempSync(join(tmpdir(), 'piapi-faults-'));
   readonly handledLog = join(this.dir, 'handled.jsonl');
@@ -156,8 +161,12 @@ export class Rig {
   }
 
   handled(): Handled[] {
-    if (!existsSync(this.handledLog)) return [];
-    return readFileSync(this.handledLog, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Handled);
+    return readLines<Handled>(this.handledLog);
+  }
+
+  /** The recovery outcomes the apps saw (`recovered`, `recovery_failed`, `recovery_gave_up`). */
+  outcomes(): Array<{ type: string; task_id?: string; pid: number }> {
+    return readLines(this.outcomeLog);
   }
 
   /** Terminal successes so far. */

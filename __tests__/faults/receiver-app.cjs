@@ -18,7 +18,7 @@ const env = process.env;
 const number = (name, fallback) => (env[name] === undefined || env[name] === '' ? fallback : Number(env[name]));
 const scale = number('FAULT_TIME_SCALE', 0.1);
 const failRate = number('FAULT_HANDLER_FAIL_RATE', 0);
-// FAULT_RECOVERY=0 runs the package's defaults (no recovery, no watch): the baseline the README compares with.
+// FAULT_RECOVERY=0 runs without recovery (no watch, no sweep): the baseline the README compares with.
 const recovery = env.FAULT_RECOVERY !== '0';
 
 // Seeded per process, so a run's handler durations and failures can be replayed.
@@ -93,6 +93,8 @@ async function main() {
     ack: env.FAULT_ACK,
     ...(store === undefined ? {} : { store }),
     maxConcurrency: number('FAULT_MAX_CONCURRENCY', 8),
+    // Scaled like PiAPI's clock: the default 10 s lease is 1 s here.
+    leaseSeconds: number('FAULT_LEASE_SECONDS', 10 * scale),
     onTask,
     onError: (error) => console.error('onError:', error && error.message),
     onOutcome: (outcome) => {
@@ -100,7 +102,6 @@ async function main() {
     },
     ...(recovery
       ? {
-          leaseSeconds: number('FAULT_LEASE_SECONDS', 1),
           recovery: {
             apiKey: env.PIAPI_API_KEY,
             baseUrl: env.PIAPI_URL,

@@ -16,6 +16,8 @@ export interface ScenarioResult {
   kills: number;
   /** Terminal successes that came from get-task recovery. */
   recovered: number;
+  /** Tasks recovery gave up on (`recovery_gave_up`): unknown to PiAPI or too old. */
+  gaveUp: number;
   /** Terminal notifications PiAPI gave up on after 3 attempts. */
   dropped: number;
   /** PiAPI's failed delivery attempts by what they met (a status code or a connection error), e.g. `503 in_progress: 4`. */
@@ -57,10 +59,11 @@ export function summaryTable(results: readonly ScenarioResult[]): string {
       r.duplicatesOutsideCrashWindow.length,
       r.dropped,
       r.recovered,
+      r.gaveUp,
       Object.entries(r.failedAttempts).map(([what, count]) => `${what}: ${count}`).join(', ') || '–',
       r.seconds.toFixed(1),
     ].join(' | '),
   );
-  const header = 'fault | store, ack | tasks | lost | handled twice | of which unexplained by a kill | ends PiAPI dropped | ends recovered via get-task | failed webhook attempts | s';
+  const header = 'fault | store, ack | tasks | lost | handled twice | of which unexplained by a kill | ends PiAPI dropped | ends recovered via get-task | recovery gave up | failed webhook attempts | s';
   return [header, header.replace(/[^|]+/g, '---'), ...rows].map((row) => `| ${row} |`).join('\n');
 }
