@@ -37,6 +37,9 @@ export interface Handled {
   source: string;
   attempt: number;
   pid: number;
+  /** When onTask began and when it succeeded (ms since the epoch). */
+  startedAt: number;
+  at: number;
 }
 
 /** One app process. */

@@ -50,6 +50,7 @@ async function createStore() {
 }
 
 async function onTask(task, ctx) {
+  const startedAt = Date.now();
   // 500–5000 ms of PiAPI-scale work: 50–500 ms at timeScale 0.1.
   await new Promise((resolve) => setTimeout(resolve, (500 + random() * 4500) * scale));
   if (random() < failRate) throw new Error(`random handler failure (${task.task_id} ${task.status})`);
@@ -59,6 +60,8 @@ async function onTask(task, ctx) {
     deliveryKey: ctx.deliveryKey,
     source: ctx.source,
     attempt: ctx.attempt,
+    startedAt,
+    at: Date.now(),
   });
 }
 
@@ -108,6 +111,8 @@ async function main() {
             checkAfterSeconds: number('FAULT_CHECK_AFTER_SECONDS', 2),
             intervalSeconds: number('FAULT_INTERVAL_SECONDS', 0.5),
             maxAgeSeconds: number('FAULT_MAX_AGE_SECONDS', 300),
+            // A sweep claims its due tasks for 3 × this: a sweeper killed mid-sweep delays their next check that long.
+            requestTimeoutMs: number('FAULT_REQUEST_TIMEOUT_MS', 2000),
           },
         }
       : {}),

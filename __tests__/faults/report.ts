@@ -11,7 +11,7 @@ export interface ScenarioResult {
   lost: string[];
   /** Extra successes of deliveries whose first success was in a process later killed -9. */
   duplicatesInCrashWindow: number;
-  /** Delivery keys handled twice with no kill to explain it: always a bug. */
+  /** Deliveries handled twice with no kill to explain it (a bug), each with its successes: source#attempt, pid, start–end. */
   duplicatesOutsideCrashWindow: string[];
   kills: number;
   /** Terminal successes that came from get-task recovery. */
@@ -41,10 +41,16 @@ export function countDuplicates(handled: readonly Handled[], killed: ReadonlySet
     // Each success after the first needs its predecessor to have died before recording completion.
     for (let i = 1; i < lines.length; i += 1) {
       if (killed.has((lines[i - 1] as Handled).pid)) duplicatesInCrashWindow += 1;
-      else duplicatesOutsideCrashWindow.push(key);
+      else duplicatesOutsideCrashWindow.push(describeLines(key, lines));
     }
   }
   return { duplicatesInCrashWindow, duplicatesOutsideCrashWindow };
+}
+
+function describeLines(key: string, lines: readonly Handled[]): string {
+  const t0 = Math.min(...lines.map((line) => line.startedAt));
+  const each = lines.map((line) => `${line.source}#${line.attempt} pid ${line.pid} +${line.startedAt - t0}–${line.at - t0} ms`);
+  return `${lines[0]?.task_id} ${lines[0]?.status} (${key.slice(0, 12)}…): ${each.join('; ')}`;
 }
 
 /** A Markdown table: one row per scenario and configuration. */
