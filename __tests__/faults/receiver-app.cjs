@@ -108,7 +108,7 @@ async function main() {
           recovery: {
             apiKey: env.PIAPI_API_KEY,
             baseUrl: env.PIAPI_URL,
-            checkAfterSeconds: number('FAULT_CHECK_AFTER_SECONDS', 2),
+            checkAfterSeconds: number('FAULT_CHECK_AFTER_SECONDS', 1),
             intervalSeconds: number('FAULT_INTERVAL_SECONDS', 0.5),
             maxAgeSeconds: number('FAULT_MAX_AGE_SECONDS', 300),
             // A sweep claims its due tasks for 3 × this: a sweeper killed mid-sweep delays their next check that long.
