@@ -45,6 +45,14 @@ describe('the packed tarball', () => {
     expect(files).toEqual(expect.arrayContaining(['dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.js', 'dist/esm/index.d.ts']));
   });
 
+  it('has no script that runs when it is installed', () => {
+    // npm 11 warns about install-time scripts on every install of a package that
+    // keeps one (prepare included), so the build runs in prepack instead.
+    const manifest = JSON.parse(sh('tar', ['-xzOf', tarball, 'package/package.json'], dir)) as { scripts?: Record<string, string> };
+    const installTime = ['preinstall', 'install', 'postinstall', 'prepare'];
+    expect(Object.keys(manifest.scripts ?? {}).filter((name) => installTime.includes(name))).toEqual([]);
+  });
+
   const expected = {
     first: [200, 'ok', null],
     retry: [200, 'ok', null],
