@@ -3,7 +3,7 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/__tests__'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
-  // Sources import './x.js' (as Node's ESM needs); jest resolves the .ts file.
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.c?ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+  // Sources import './x.js' (as Node's ESM needs), or './x.cjs' for a .cts file; jest resolves the TypeScript file.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.c?js$': '$1' },
 };

@@ -2,6 +2,8 @@ import type { Server } from 'node:http';
 import express from 'express';
 import request from 'supertest';
 import { piapiWebhook, type PiapiTask } from '../../lib/index.js';
+import { FIXTURE_KINDS } from '../../lib/testing/fixtures.js';
+import fixturesJson from '../../lib/testing/fixtures.json';
 import { createNotification, deliveryHeaders, fixture, fixtureNames, sendNotification } from '../../lib/testing/index.js';
 
 const secret = 'test-secret';
@@ -67,6 +69,23 @@ describe('fixture', () => {
       new Set(['midjourney', 'music-s', 'luma', 'kling', 'Qubico/flux1-dev', 'Qubico/flux1-schnell', 'Qubico/image-toolkit']),
     );
     expect(new Set(shipped.map((task) => task.status))).toEqual(new Set(['pending', 'processing', 'staged', 'completed', 'failed']));
+  });
+
+  it.each(fixtureNames)('%s is what its name says: the model, task type and output its type promises', (name) => {
+    const [model, taskType, output] = FIXTURE_KINDS[name];
+    const { data } = fixture(name);
+    expect([data.model, data.task_type]).toEqual([model, taskType]);
+    if (output === 'null') expect(data.output).toBeNull();
+    else expect(data.output).toEqual(expect.any(Object));
+  });
+
+  it('lists exactly the fixtures in the JSON data', () => {
+    expect([...fixtureNames]).toEqual(Object.keys(fixturesJson).sort());
+  });
+
+  it('returns copies: changing one does not change the next', () => {
+    fixture('midjourney-imagine-completed').data.output.image_url = 'changed';
+    expect(fixture('midjourney-imagine-completed').data.output.image_url).not.toBe('changed');
   });
 
   it('refuses an unknown name, listing the known ones', () => {
