@@ -118,6 +118,36 @@ describe('the packed tarball', () => {
     }
   });
 
+  it("type-checks the README's TypeScript snippets as written, as CommonJS (no top-level await)", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const snippets = [...readme.matchAll(/<!-- typecheck: (\S+) -->\n( *)```ts\n([\s\S]*?)\n\2```/g)];
+    expect(snippets.map(([, name]) => name)).toEqual(['quick-start.ts', 'redis-store.ts']);
+    const project = join(dir, 'readme-snippets');
+    mkdirSync(project);
+    for (const [, name, indent, code] of snippets) {
+      writeFileSync(join(project, name!), code!.split('\n').map((line) => line.slice(indent!.length)).join('\n'));
+    }
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ type: 'commonjs' }));
+    const modules = join(ROOT, 'node_modules');
+    const compilerOptions = {
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      esModuleInterop: true,
+      module: 'node16',
+      moduleResolution: 'node16',
+      target: 'es2022',
+      types: ['node'],
+      typeRoots: [join(modules, '@types')],
+      // The consumer project installs express and the package; the types come from this repository.
+      paths: { express: [join(modules, '@types', 'express')], redis: [join(modules, 'redis')] },
+    };
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: snippets.map(([, name]) => name) }));
+    const tsc = require.resolve('typescript/bin/tsc');
+    const result = spawnSync(process.execPath, [tsc, '-p', project], { cwd: project, encoding: 'utf8' });
+    expect([result.status, result.stdout]).toEqual([0, '']);
+  });
+
   it("passes the README's testing section, run as written", () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const files = [...readme.matchAll(/<!-- file: (\S+) -->\n```js\n([\s\S]*?)```/g)];
