@@ -90,6 +90,7 @@ describe('fixture', () => {
 
   it('refuses an unknown name, listing the known ones', () => {
     expect(() => fixture('nope' as never)).toThrow(/no fixture named "nope".*midjourney-imagine-completed/);
+    expect(() => fixture('constructor' as never)).toThrow(/no fixture named "constructor"/);
   });
 });
 

@@ -37,14 +37,14 @@ export type FixtureResult<N extends FixtureName, O extends NotificationOverrides
  * timestamp, unless `overrides` says otherwise. Typed by name:
  * `fixture('midjourney-imagine-completed').data.output` is a `MidjourneyOutput`.
  *
+ * @typeParam O - the overrides' type; `{}` when there are none, so the result keeps the fixture's own types
  * @param name - one of {@link fixtureNames}
  * @param overrides - fields of `data` to replace, and `timestamp`
  * @throws TypeError when no fixture has that name
  */
-// `{}` as the default: no overrides, so the result keeps the fixture's own types.
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export function fixture<N extends FixtureName, O extends NotificationOverrides = {}>(name: N, overrides?: O): FixtureResult<N, O> {
-  const base: PiapiNotification | undefined = (FIXTURES as Record<string, PiapiNotification>)[name];
+  // Own keys only: 'constructor' is not a fixture.
+  const base = Object.hasOwn(FIXTURES, name) ? (FIXTURES as Record<string, PiapiNotification>)[name] : undefined;
   if (base === undefined) {
     throw new TypeError(`piapi-webhook/testing: no fixture named ${JSON.stringify(name)}. Known: ${fixtureNames.join(', ')}.`);
   }
