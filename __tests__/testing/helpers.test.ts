@@ -130,6 +130,23 @@ describe('sendNotification', () => {
     expect(handled.map((task) => task.status)).toEqual(['failed']);
   });
 
+  // Why piapiWebhook accepts these secrets and refuses the others: HTTP carries them.
+  it('carries a secret with Latin-1 letters and an inner tab, which piapiWebhook accepts, end to end', async () => {
+    const latin1 = 'pässwörd\tÿ-42';
+    const received: PiapiTask[] = [];
+    const app = express();
+    app.post('/piapi/webhook', piapiWebhook({ secret: latin1, onTask: (task) => void received.push(task) }));
+    const answer = await sendNotification(app, createNotification(), { secret: latin1 });
+    await settle();
+    expect(answer.status).toBe(200);
+    expect(received).toHaveLength(1);
+  });
+
+  it('cannot put a secret beyond Latin-1 or with a newline in a header at all', async () => {
+    await expect(sendNotification(url, createNotification(), { secret: 'himitsu-秘密' })).rejects.toThrow(/greater than 255/);
+    await expect(sendNotification(url, createNotification(), { secret: 'line1\nline2' })).rejects.toThrow(/header/i);
+  });
+
   it('refuses a target it cannot deliver to', () => {
     expect(() => sendNotification(42 as never, createNotification(), { secret })).toThrow(TypeError);
   });
