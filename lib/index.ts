@@ -1,17 +1,21 @@
 export { piapiWebhook, type PiapiWebhookMiddleware } from './express/middleware.js';
 export { memoryStore, type MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
-export type { AckMode, PiapiWebhookOptions, WebhookOutcome } from './core/options.js';
-export type { DedupeStore } from './core/dedupe.js';
+export type { AckMode, PiapiWebhookLogger, PiapiWebhookOptions, RecoveryOptions, WebhookOutcome } from './core/options.js';
+export type { ClaimResult, DedupeStore, WatchedTask, WatchRequest } from './core/dedupe.js';
 export type { DrainReport, PendingHandler } from './core/scheduler.js';
-export type { WebhookControls } from './core/receiver.js';
+export type { WebhookControls } from './webhook.js';
+export type { DeliveryResult } from './core/pipeline.js';
+export type { ReconcileReport } from './recovery/recovery.js';
 export { isKnownModel, isModel, isTaskOf, isTerminal, resultUrls } from './core/task-helpers.js';
 export type * from './core/outputs.js';
 export {
   PiapiWebhookConfigError,
+  PiapiWebhookHandlerTimeoutError,
   PiapiWebhookRejection,
   PiapiWebhookStoreError,
   REJECTION_STATUS,
   type RejectionReason,
+  type StoreOperation,
 } from './core/errors.js';
 export type {
   KnownTaskStatus,
@@ -22,4 +26,5 @@ export type {
   PiapiTaskMeta,
   PiapiTaskStatus,
   PiapiWebhookContext,
+  TaskSource,
 } from './core/types.js';

@@ -171,6 +171,23 @@ describe('piapi-webhook CLI', () => {
       }
     });
 
+    it('reports a duplicate from a real piapi-webhook receiver: prints its outcome header, says so on stderr and exits 2', async () => {
+      const target = await receiver();
+      try {
+        const args = ['send', target.url, '--secret', SECRET, '--fixture', 'midjourney-upscale-completed', '--keep-id'];
+        const first = await run(args);
+        expect([first.code, first.stderr]).toEqual([0, '']);
+        expect(first.stdout).toContain('(x-piapi-webhook-outcome: accepted)');
+        const second = await run(args);
+        expect(second.code).toBe(2);
+        expect(second.stdout).toContain('(x-piapi-webhook-outcome: duplicate)');
+        expect(second.stderr).toContain('so its handler did not run again');
+        expect(target.received).toHaveLength(1);
+      } finally {
+        target.close();
+      }
+    });
+
     it.each([
       ['accepted', 0, ''],
       ['duplicate', 2, 'duplicate: '],
@@ -253,10 +270,10 @@ describe('piapi-webhook CLI', () => {
       expect((await run(['send', url, '--secret', SECRET, '--file', file])).code).toBe(0);
       expect(await lineFor('accepted')).toMatch(/accepted\s+listen-1\s+midjourney\/imagine\s+completed\s+100%\s+https:\/\/img\.example\.com\/a\.png/);
 
-      // A file's task keeps its task_id, so this second send is a duplicate. send exits 2 when the
-      // receiver reports it in x-piapi-webhook-outcome (see the outcome tests above).
+      // A file's task keeps its task_id, so this second send is a duplicate, and says so.
       const second = await run(['send', url, '--secret', SECRET, '--file', file]);
-      expect(second.code).toBe(second.stdout.includes('x-piapi-webhook-outcome: duplicate') ? 2 : 0);
+      expect(second.code).toBe(2);
+      expect(second.stderr).toContain('duplicate: ');
       expect(await lineFor('duplicate')).toContain('listen-1');
 
       expect((await run(['send', url, '--secret', 'wrong', '--file', file])).code).toBe(1);

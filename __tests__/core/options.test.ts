@@ -1,12 +1,14 @@
 import { parseOptions } from '../../lib/core/options.js';
-import { PiapiWebhookConfigError } from '../../lib/index.js';
+import { memoryStore, PiapiWebhookConfigError } from '../../lib/index.js';
+
+const parse = (options: unknown) => parseOptions(options, (now) => memoryStore({ now }));
 
 const onTask = (): void => undefined;
 const valid = { secret: 'top-secret', onTask };
 
 describe('parseOptions', () => {
   it('fills in the documented defaults', () => {
-    const config = parseOptions(valid);
+    const config = parse(valid);
     expect(config).toMatchObject({
       secrets: ['top-secret'],
       maxSkewSeconds: 300,
@@ -23,19 +25,19 @@ describe('parseOptions', () => {
   });
 
   it('accepts a zero maxQueue (no waiting) and a custom store', () => {
-    const store = { claim: () => true, release: () => undefined };
-    const config = parseOptions({ ...valid, maxQueue: 0, store, ack: 'after-handler' });
+    const store = memoryStore();
+    const config = parse({ ...valid, maxQueue: 0, store, ack: 'after-handler' });
     expect(config).toMatchObject({ maxQueue: 0, store, ack: 'after-handler' });
   });
 
   it('accepts several secrets for rotation, and sizes given as strings', () => {
-    const config = parseOptions({ ...valid, secret: ['old', 'new'], limit: '64kb' });
+    const config = parse({ ...valid, secret: ['old', 'new'], limit: '64kb' });
     expect(config.secrets).toEqual(['old', 'new']);
     expect(config.limitBytes).toBe(64 * 1024);
   });
 
   it('asks the store to remember keys for twice the skew window when that is over an hour', () => {
-    expect(parseOptions({ ...valid, maxSkewSeconds: 3000 }).dedupeTtlSeconds).toBe(6000);
+    expect(parse({ ...valid, maxSkewSeconds: 3000 }).dedupeTtlSeconds).toBe(6000);
   });
 
   it.each<[string, Record<string, unknown>, string]>([
@@ -71,7 +73,7 @@ describe('parseOptions', () => {
   ])('throws a config error naming the option for %s', (_name, options, option) => {
     let thrown: unknown;
     try {
-      parseOptions(options);
+      parse(options);
     } catch (error) {
       thrown = error;
     }
@@ -83,16 +85,16 @@ describe('parseOptions', () => {
 
   it('never echoes a secret in its error messages', () => {
     for (const secret of ['hunter2\n', ['fine', ' hunter2']]) {
-      expect(() => parseOptions({ ...valid, secret })).toThrow(PiapiWebhookConfigError);
+      expect(() => parse({ ...valid, secret })).toThrow(PiapiWebhookConfigError);
       try {
-        parseOptions({ ...valid, secret });
+        parse({ ...valid, secret });
       } catch (error) {
         expect((error as Error).message).not.toContain('hunter2');
       }
     }
-    expect(() => parseOptions({ ...valid, secret: 424242 })).toThrow(/type number/);
+    expect(() => parse({ ...valid, secret: 424242 })).toThrow(/type number/);
     try {
-      parseOptions({ ...valid, secret: 424242 });
+      parse({ ...valid, secret: 424242 });
     } catch (error) {
       expect((error as Error).message).not.toContain('424242');
     }
@@ -111,7 +113,7 @@ describe('limit', () => {
     ['2 mb', 2 * 1024 * 1024],
     ['1gb', 1024 ** 3],
   ])('accepts %p as %i bytes', (limit, expected) => {
-    expect(parseOptions({ ...valid, limit }).limitBytes).toBe(expected);
+    expect(parse({ ...valid, limit }).limitBytes).toBe(expected);
   });
 
   it.each<[unknown, string]>([
@@ -132,17 +134,17 @@ describe('limit', () => {
     [2 ** 53, String(2 ** 53)],
     [{}, 'an object'],
   ])('refuses %p, naming the value and giving an example', (limit, shown) => {
-    expect(() => parseOptions({ ...valid, limit })).toThrow(PiapiWebhookConfigError);
-    expect(() => parseOptions({ ...valid, limit })).toThrow(`option "limit" must be a positive whole number of bytes`);
-    expect(() => parseOptions({ ...valid, limit })).toThrow(`received ${shown}.`);
-    expect(() => parseOptions({ ...valid, limit })).toThrow(/such as 1048576, '512kb' or '1\.5mb'/);
+    expect(() => parse({ ...valid, limit })).toThrow(PiapiWebhookConfigError);
+    expect(() => parse({ ...valid, limit })).toThrow(`option "limit" must be a positive whole number of bytes`);
+    expect(() => parse({ ...valid, limit })).toThrow(`received ${shown}.`);
+    expect(() => parse({ ...valid, limit })).toThrow(/such as 1048576, '512kb' or '1\.5mb'/);
   });
 });
 
 describe('secrets an HTTP header cannot carry', () => {
   function messageFor(secret: unknown): string {
     try {
-      parseOptions({ ...valid, secret });
+      parse({ ...valid, secret });
     } catch (error) {
       expect(error).toBeInstanceOf(PiapiWebhookConfigError);
       expect(error).toMatchObject({ option: 'secret' });
@@ -158,7 +160,7 @@ describe('secrets an HTTP header cannot carry', () => {
     ['every visible ASCII character', Array.from({ length: 94 }, (_, index) => String.fromCharCode(33 + index)).join('')],
     ['16 KB exactly', 'k'.repeat(16 * 1024)],
   ])('accepts a secret with %s', (_name, secret) => {
-    expect(parseOptions({ ...valid, secret }).secrets).toEqual([secret]);
+    expect(parse({ ...valid, secret }).secrets).toEqual([secret]);
   });
 
   it.each([
@@ -205,6 +207,6 @@ describe('config error wording', () => {
     ['a symbol', { ...valid, ack: Symbol('ack') }, 'received a symbol.'],
     ['a bigint', { ...valid, maxConcurrency: 10n }, 'received a bigint.'],
   ])('describes %s with the right article', (_name, options, text) => {
-    expect(() => parseOptions(options)).toThrow(text);
+    expect(() => parse(options)).toThrow(text);
   });
 });

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { createApp, expressVersions, settle } from '../helpers/apps.js';
+import { createApp, expressVersions, logLine, settle } from '../helpers/apps.js';
 import { loadFixture, notification, NOW_S, SECRET } from '../helpers/notifications.js';
 import { eventually } from '../helpers/wait.js';
 
@@ -14,6 +14,20 @@ interface RawAnswer {
   body: string;
   /** Whether the server ended the connection before the client did. */
   closedByServer: boolean;
+}
+
+/** The body of a chunked answer, or undefined until its last chunk has arrived. */
+function dechunk(raw: string): string | undefined {
+  let body = '';
+  for (let at = 0; ; ) {
+    const lineEnd = raw.indexOf('\r\n', at);
+    if (lineEnd === -1) return undefined;
+    const size = parseInt(raw.slice(at, lineEnd), 16);
+    if (size === 0) return body;
+    if (raw.length < lineEnd + 2 + size + 2) return undefined;
+    body += raw.slice(lineEnd + 2, lineEnd + 2 + size);
+    at = lineEnd + 2 + size + 2;
+  }
 }
 
 /**
@@ -32,11 +46,12 @@ function rawRequest(server: Server, headers: Record<string, string>, body: strin
       if (split === -1) return undefined;
       const [statusLine = '', ...lines] = received.slice(0, split).split('\r\n');
       const parsedHeaders = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
-      const answerBody = received.slice(split + 4);
-      if (Buffer.byteLength(answerBody) < Number(parsedHeaders['content-length'])) return undefined;
-      return { status: Number(statusLine.split(' ')[1]), headers: parsedHeaders, body: answerBody, closedByServer };
+      const body = parsedHeaders['transfer-encoding'] === 'chunked' ? dechunk(received.slice(split + 4)) : received.slice(split + 4);
+      if (body === undefined || body.length < Number(parsedHeaders['content-length'] ?? 0)) return undefined;
+      return { status: Number(statusLine.split(' ')[1]), headers: parsedHeaders, body: Buffer.from(body, 'latin1').toString('utf8'), closedByServer };
     };
-    socket.setEncoding('utf8');
+    // Latin-1: one character per byte, so that content-length and chunk sizes count characters.
+    socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => {
       received += chunk;
       const answer = closeAfterAnswer ? parse(false) : undefined;
@@ -473,7 +488,7 @@ describe.each(expressVersions)('piapiWebhook on %s', (_version, express) => {
       const errors: Array<[unknown, string]> = [];
       const { app } = createApp(express, {
         onTask,
-        onError: (error, task) => errors.push([error, task.task_id]),
+        onError: (error, task) => errors.push([error, task!.task_id]),
       });
       expect((await post(app, notification({ task_id: 'first' }))).status).toBe(200);
       expect((await post(app, notification({ task_id: 'second' }))).status).toBe(200);
@@ -489,9 +504,9 @@ describe.each(expressVersions)('piapiWebhook on %s', (_version, express) => {
     it('logs with console.error by default, and survives an onError that itself fails', async () => {
       const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
       try {
-        const { app: defaults } = createApp(express, { onTask: () => Promise.reject(new Error('boom')) });
+        const { app: defaults, hook: defaultHook } = createApp(express, { onTask: () => Promise.reject(new Error('boom')) });
         await post(defaults, notification({ task_id: 'default-logged' }));
-        const { app: failing } = createApp(express, {
+        const { app: failing, hook } = createApp(express, {
           onTask: () => Promise.reject(new Error('boom')),
           onError: async () => {
             throw new Error('onError broke');
@@ -499,9 +514,8 @@ describe.each(expressVersions)('piapiWebhook on %s', (_version, express) => {
         });
         await post(failing, notification());
         expect((await post(failing, notification({ task_id: 'next' }))).status).toBe(200);
-        await settle();
-        await settle();
-        const lines = logged.mock.calls.map((call) => call.map(String).join(' '));
+        await Promise.all([defaultHook.settled(), hook.settled()]);
+        const lines = logged.mock.calls.map(logLine);
         expect(lines.some((line) => line.includes('default-logged') && line.includes('boom'))).toBe(true);
         expect(lines.some((line) => line.includes('onError broke'))).toBe(true);
         expect(lines.join('\n')).not.toContain(SECRET);
@@ -528,7 +542,7 @@ describe.each(expressVersions)('piapiWebhook on %s', (_version, express) => {
           server.close();
         }
         expect(received).toHaveLength(1);
-        expect(logged.mock.calls.some((call) => String(call[0]).includes('could not answer'))).toBe(true);
+        expect(logged.mock.calls.some((call) => logLine(call).includes('could not answer'))).toBe(true);
       } finally {
         logged.mockRestore();
       }
