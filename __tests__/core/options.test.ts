@@ -1,7 +1,7 @@
 import { parseOptions } from '../../lib/core/options.js';
 import { memoryStore, PiapiWebhookConfigError } from '../../lib/index.js';
 
-const parse = (options: unknown) => parseOptions(options, (now) => memoryStore({ now }));
+const parse = (options: unknown) => parseOptions(options, memoryStore);
 
 const onTask = (): void => undefined;
 const valid = { secret: 'top-secret', onTask };
