@@ -1,7 +1,7 @@
 import { PiapiWebhookRejection, PiapiWebhookStoreError } from './core/errors.js';
 import { parseOptions, type PiapiWebhookLogger, type PiapiWebhookOptions } from './core/options.js';
 import { parseNotification } from './core/parse.js';
-import { createPipeline, type DeliveryResult, type Pipeline } from './core/pipeline.js';
+import { createPipeline, type DeliverOutcome, type Pipeline } from './core/pipeline.js';
 import type { Platform } from './core/platform.js';
 import { createReceiver, type Receiver } from './core/receiver.js';
 import type { DrainReport } from './core/scheduler.js';
@@ -56,7 +56,7 @@ export interface WebhookControls {
    * @param options - `source`: what `ctx.source` says
    * @defaultValue source: 'deliver'
    */
-  deliver(notificationOrTask: PiapiNotification | PiapiTask, options?: { source?: TaskSource }): Promise<DeliveryResult>;
+  deliver(notificationOrTask: PiapiNotification | PiapiTask, options?: { source?: TaskSource }): Promise<DeliverOutcome>;
 }
 
 const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;

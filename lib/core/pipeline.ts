@@ -11,7 +11,7 @@ import { createStoreGuard } from './store-guard.js';
 import type { PiapiNotification, PiapiTask, PiapiWebhookContext, TaskSource } from './types.js';
 
 /** What `deliver()` (and each recovered task) came to. */
-export type DeliveryResult =
+export type DeliverOutcome =
   /** `onTask` ran and succeeded. */
   | { readonly status: 'handled'; readonly task: PiapiTask; readonly context: PiapiWebhookContext }
   /** Already handled (by this or another instance): `onTask` did not run. */
@@ -35,7 +35,7 @@ export interface Pipeline {
   /** Decides the HTTP answer to a checked, validated notification. */
   answer(notification: PiapiNotification, receivedAt: number, warnings: readonly string[]): MaybePromise<ReceiverAnswer>;
   /** Runs a notification to its end, whatever the ack mode. */
-  run(notification: PiapiNotification, source: TaskSource, warnings?: readonly string[]): Promise<DeliveryResult>;
+  run(notification: PiapiNotification, source: TaskSource, warnings?: readonly string[]): Promise<DeliverOutcome>;
   /** Watches a task in the store, from now. */
   watch(taskId: string, checkAfterMs: number): MaybePromise<void>;
   /** Calls the store behind the same timeout and circuit breaker as deliveries. */
@@ -113,7 +113,7 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
   }
 
   /** Runs the handler in its place, keeps its lease, then records done or releases; `done` gets the result. */
-  function execute(place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext, owner: string, done: (result: DeliveryResult) => void): void {
+  function execute(place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext, owner: string, done: (result: DeliverOutcome) => void): void {
     const key = context.deliveryKey;
     scheduler.start(place, (giveBack) => {
       leases.hold(key, owner);
@@ -248,7 +248,7 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
         return { status: 'duplicate', task };
       }
       const attempted = { ...context, attempt: claimed.attempt };
-      const result = await new Promise<DeliveryResult>((resolve) => execute(place, task, attempted, claimed.owner, resolve));
+      const result = await new Promise<DeliverOutcome>((resolve) => execute(place, task, attempted, claimed.owner, resolve));
       if (result.status === 'handled') emit(accepted(task, attempted, warnings));
       return result;
     },
