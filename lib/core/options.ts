@@ -1,7 +1,7 @@
-import bytes from 'bytes';
 import type { DedupeStore } from './dedupe.js';
 import { PiapiWebhookConfigError, PiapiWebhookStoreError, type RejectionReason, type StoreOperation } from './errors.js';
 import { describe, positiveNumber } from './option-checks.js';
+import { parseLimit, parseSecrets } from './option-parsers.js';
 import type { PiapiTask, PiapiWebhookContext } from './types.js';
 import { parseRecovery, type RecoveryConfig, type RecoveryOptions } from './recovery-options.js';
 
@@ -291,30 +291,6 @@ function rejectUnknownKeys(value: Record<string, unknown>): void {
   }
 }
 
-function parseSecrets(value: unknown): string[] {
-  const list: unknown[] = Array.isArray(value) ? value : [value];
-  if (list.length === 0) {
-    throw new PiapiWebhookConfigError('secret', 'must list at least one secret.');
-  }
-  return list.map((secret) => {
-    // The value is never echoed: it may be a real secret with a typo.
-    if (typeof secret !== 'string' || secret.length === 0) {
-      throw new PiapiWebhookConfigError(
-        'secret',
-        `must be a non-empty string or an array of them, received ${secret === '' ? 'an empty string' : `a value of type ${secret === null ? 'null' : typeof secret}`}. Set it to the secret configured on your PiAPI tasks (webhook_config.secret).`,
-      );
-    }
-    // HTTP strips surrounding whitespace from header values, so such a secret could never match.
-    if (secret.trim() !== secret) {
-      throw new PiapiWebhookConfigError(
-        'secret',
-        'has leading or trailing whitespace, which an HTTP header can never carry. Trim it (a trailing newline from a .env file?).',
-      );
-    }
-    return secret;
-  });
-}
-
 function parseNonNegativeInteger(option: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
     throw new PiapiWebhookConfigError(option, `must be a non-negative integer, received ${describe(value)}.`);
@@ -333,17 +309,6 @@ function parseStore(value: unknown): DedupeStore {
     );
   }
   return value as unknown as DedupeStore;
-}
-
-function parseLimit(value: unknown): number {
-  const parsed = typeof value === 'string' ? bytes.parse(value) : value;
-  if (typeof parsed !== 'number' || !Number.isSafeInteger(parsed) || parsed <= 0) {
-    throw new PiapiWebhookConfigError(
-      'limit',
-      `must be a positive number of bytes or a size such as '1mb', received ${describe(value)}.`,
-    );
-  }
-  return parsed;
 }
 
 function parseFunction<T>(option: string, value: T): NonNullable<T> {

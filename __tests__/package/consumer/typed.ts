@@ -53,6 +53,11 @@ if (isModel(task, 'kling')) {
   const works: unknown[] | undefined = task.output?.works;
   void works;
 }
+// Fixtures are typed by name.
+const grid: string[] | null | undefined = fixture('midjourney-imagine-completed').data.output.image_urls;
+void grid;
+// @ts-expect-error a Midjourney output has no clips
+void fixture('midjourney-imagine-completed').data.output.clips.length;
 // @ts-expect-error no such fixture
 fixture('nope');
 // @ts-expect-error ack has two modes only
