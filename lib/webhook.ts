@@ -1,8 +1,7 @@
-import type { DedupeStore } from './core/dedupe.js';
 import { PiapiWebhookRejection, PiapiWebhookStoreError } from './core/errors.js';
 import { parseOptions, type PiapiWebhookLogger, type PiapiWebhookOptions } from './core/options.js';
 import { parseNotification } from './core/parse.js';
-import { createPipeline, type DeliveryResult, type Pipeline } from './core/pipeline.js';
+import { createPipeline, type DeliverOutcome, type Pipeline } from './core/pipeline.js';
 import type { Platform } from './core/platform.js';
 import { createReceiver, type Receiver } from './core/receiver.js';
 import type { DrainReport } from './core/scheduler.js';
@@ -57,7 +56,7 @@ export interface WebhookControls {
    * @param options - `source`: what `ctx.source` says
    * @defaultValue source: 'deliver'
    */
-  deliver(notificationOrTask: PiapiNotification | PiapiTask, options?: { source?: TaskSource }): Promise<DeliveryResult>;
+  deliver(notificationOrTask: PiapiNotification | PiapiTask, options?: { source?: TaskSource }): Promise<DeliverOutcome>;
 }
 
 const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
@@ -82,7 +81,7 @@ export function createWebhook(
   options: PiapiWebhookOptions,
   platform: Platform,
 ): { readonly receiver: Receiver; readonly controls: WebhookControls; readonly logger: PiapiWebhookLogger } {
-  const config = parseOptions(options, (now) => memoryStore({ now }) as DedupeStore);
+  const config = parseOptions(options, memoryStore);
   let pipeline: Pipeline | undefined;
   const pipelineOf = (): Pipeline => pipeline!;
   let recovery: Recovery | undefined;
@@ -122,14 +121,15 @@ export function createWebhook(
       // A copy: validation normalizes in place, and the caller's object is theirs.
       const body = structuredClone(isNotification(notificationOrTask) ? notificationOrTask : { timestamp: nowSeconds, data: notificationOrTask });
       let notification: PiapiNotification;
+      const warnings: string[] = [];
       try {
-        notification = parseNotification(body);
+        notification = parseNotification(body, warnings);
       } catch (error) {
         if (!(error instanceof PiapiWebhookRejection)) throw error;
         pipelineOf().emit({ type: 'rejected', statusCode: error.statusCode, reason: error.reason, message: error.message });
         return { status: 'rejected', reason: error.reason, message: error.message };
       }
-      return pipelineOf().run(notification, deliverOptions.source ?? 'deliver');
+      return pipelineOf().run(notification, deliverOptions.source ?? 'deliver', warnings);
     },
   };
   return { receiver, controls, logger: config.logger };

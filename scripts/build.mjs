@@ -6,7 +6,9 @@ import { createRequire } from 'node:module';
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const targets = [
   { outDir: 'dist/cjs', type: 'commonjs', flags: ['--module', 'node16', '--moduleResolution', 'node16'] },
-  { outDir: 'dist/esm', type: 'module', flags: ['--module', 'esnext', '--moduleResolution', 'bundler'] },
+  // preserve, not esnext: it keeps a .cts file's `import x = require()` (lib/testing/fixture-data.cts) as require in
+  // its .cjs output, and emits every .ts file as ESM exactly as esnext does.
+  { outDir: 'dist/esm', type: 'module', flags: ['--module', 'preserve', '--moduleResolution', 'bundler'] },
 ];
 
 rmSync('dist', { recursive: true, force: true });

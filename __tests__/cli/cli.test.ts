@@ -3,14 +3,16 @@
  * local servers. `npm test` builds first.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { eventually } from '../helpers/wait.js';
 import express from 'express';
 import { piapiWebhook, type PiapiTask } from '../../lib/index.js';
+import { fixture } from '../../lib/testing/index.js';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'cjs', 'cli', 'main.js');
 const SECRET = 'cli-secret';
@@ -43,7 +45,23 @@ async function receiver({ failFirst = false } = {}): Promise<{ url: string; rece
   return { url: `http://127.0.0.1:${port}/piapi/webhook`, received, close: () => server.close() };
 }
 
+/** A receiver that answers 200 with the given x-piapi-webhook-outcome, as piapi-webhook does. */
+async function outcomeStub(outcome: string): Promise<{ url: string; close: () => void }> {
+  const server = createServer((req, res) => {
+    req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'x-piapi-webhook-outcome': outcome }).end('{"ok":true}'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/piapi/webhook`, close: () => server.close() };
+}
+
 describe('piapi-webhook CLI', () => {
+  it.each([['--version'], ['-V']])('prints the package version with %s', async (flag) => {
+    const { code, stdout } = await run([flag]);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe((JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version);
+  });
+
   it.each([[[]], [['send']], [['listen']], [['fixtures']]])('prints help for %j --help', async (command) => {
     const { code, stdout } = await run([...command, '--help']);
     expect(code).toBe(0);
@@ -83,17 +101,106 @@ describe('piapi-webhook CLI', () => {
       }
     });
 
-    it('sends a notification from a file, with a fresh timestamp', async () => {
+    // A pending Kling task with every documented field: none may come from another fixture.
+    const klingTask = {
+      task_id: 'kling-from-file',
+      model: 'kling',
+      task_type: 'video_generation',
+      status: 'pending',
+      config: { service_mode: 'public', webhook_config: { endpoint: 'https://hooks.example.com/piapi/webhook' } },
+      input: { prompt: 'a paper boat on a river', duration: 5, aspect_ratio: '16:9', version: '1.6' },
+      output: null,
+      meta: { created_at: '2025-08-20T09:05:08Z', started_at: '0001-01-01T00:00:00Z', ended_at: '0001-01-01T00:00:00Z', usage: { type: 'point', frozen: 360000, consume: 0 } },
+      detail: null,
+      logs: [],
+      error: { code: 0, raw_message: '', message: '', detail: null },
+      custom_field: { kept: true },
+    };
+
+    it.each([
+      ['a task', klingTask],
+      ['a whole notification', { timestamp: 1, data: klingTask }],
+    ])('sends the task in a file holding %s as the whole data, every field unchanged, with a fresh timestamp', async (_name, content) => {
       const target = await receiver();
-      const dir = mkdtempSync(join(tmpdir(), 'piapi-cli-'));
-      const file = join(dir, 'task.json');
-      writeFileSync(file, JSON.stringify({ timestamp: 1, data: { task_id: 'from-file', model: 'luma', task_type: 'video_generation', status: 'processing' } }));
+      const file = join(mkdtempSync(join(tmpdir(), 'piapi-cli-')), 'task.json');
+      writeFileSync(file, JSON.stringify(content));
       try {
-        const { code } = await run(['send', target.url, '--secret', SECRET, '--file', file]);
+        const { code, stdout } = await run(['send', target.url, '--secret', SECRET, '--file', file]);
         expect(code).toBe(0);
-        expect(target.received.map((task) => task.task_id)).toEqual(['from-file']);
+        expect(target.received).toEqual([klingTask]);
+        const timestamp = Number(/timestamp (\d+)/.exec(stdout)?.[1]);
+        expect(Math.abs(timestamp - Date.now() / 1000)).toBeLessThan(600);
       } finally {
         target.close();
+      }
+    });
+
+    it('refuses a file whose JSON is not a task', async () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'piapi-cli-')), 'task.json');
+      writeFileSync(file, '[1, 2]');
+      const { code, stderr } = await run(['send', 'http://127.0.0.1:9/x', '--secret', SECRET, '--file', file]);
+      expect(code).toBe(1);
+      expect(stderr).toContain('neither a task nor a notification');
+    });
+
+    it('gives a fixture a fresh task_id on every send, so that sending it twice runs the handler twice', async () => {
+      const target = await receiver();
+      try {
+        for (let round = 0; round < 2; round += 1) {
+          expect((await run(['send', target.url, '--secret', SECRET, '--fixture', 'midjourney-imagine-staged'])).code).toBe(0);
+        }
+        const ids = target.received.map((task) => task.task_id);
+        expect(ids).toHaveLength(2);
+        expect(new Set([...ids, fixture('midjourney-imagine-staged').data.task_id]).size).toBe(3);
+        expect(target.received.map((task) => task.status)).toEqual(['staged', 'staged']);
+      } finally {
+        target.close();
+      }
+    });
+
+    it('keeps the fixture\'s task_id with --keep-id, and sends the one given with --task-id', async () => {
+      const target = await receiver();
+      try {
+        const own = fixture('luma-video-generation-pending').data.task_id;
+        expect((await run(['send', target.url, '--secret', SECRET, '--fixture', 'luma-video-generation-pending', '--keep-id'])).code).toBe(0);
+        expect((await run(['send', target.url, '--secret', SECRET, '--task-id', 'chosen-id'])).code).toBe(0);
+        expect(target.received.map((task) => task.task_id)).toEqual([own, 'chosen-id']);
+        expect((await run(['send', target.url, '--secret', SECRET, '--task-id', 'x', '--keep-id'])).code).not.toBe(0);
+      } finally {
+        target.close();
+      }
+    });
+
+    it('reports a duplicate from a real piapi-webhook receiver: prints its outcome header, says so on stderr and exits 2', async () => {
+      const target = await receiver();
+      try {
+        const args = ['send', target.url, '--secret', SECRET, '--fixture', 'midjourney-upscale-completed', '--keep-id'];
+        const first = await run(args);
+        expect([first.code, first.stderr]).toEqual([0, '']);
+        expect(first.stdout).toContain('(x-piapi-webhook-outcome: accepted)');
+        const second = await run(args);
+        expect(second.code).toBe(2);
+        expect(second.stdout).toContain('(x-piapi-webhook-outcome: duplicate)');
+        expect(second.stderr).toContain('so its handler did not run again');
+        expect(target.received).toHaveLength(1);
+      } finally {
+        target.close();
+      }
+    });
+
+    it.each([
+      ['accepted', 0, ''],
+      ['duplicate', 2, 'duplicate: '],
+    ])('prints the x-piapi-webhook-outcome the receiver reports (%s), and exits %i', async (outcome, exitCode, warning) => {
+      const stub = await outcomeStub(outcome);
+      try {
+        const { code, stdout, stderr } = await run(['send', stub.url, '--secret', SECRET, '--task-id', 'seen-before']);
+        expect(code).toBe(exitCode);
+        expect(stdout).toContain(`attempt 1: 200 {"ok":true} (x-piapi-webhook-outcome: ${outcome})`);
+        if (warning === '') expect(stderr).toBe('');
+        else expect(stderr).toMatch(/^duplicate: .* had already received task seen-before \(completed\), so its handler did not run again/);
+      } finally {
+        stub.close();
       }
     });
 
@@ -163,7 +270,10 @@ describe('piapi-webhook CLI', () => {
       expect((await run(['send', url, '--secret', SECRET, '--file', file])).code).toBe(0);
       expect(await lineFor('accepted')).toMatch(/accepted\s+listen-1\s+midjourney\/imagine\s+completed\s+100%\s+https:\/\/img\.example\.com\/a\.png/);
 
-      expect((await run(['send', url, '--secret', SECRET, '--file', file])).code).toBe(0);
+      // A file's task keeps its task_id, so this second send is a duplicate, and says so.
+      const second = await run(['send', url, '--secret', SECRET, '--file', file]);
+      expect(second.code).toBe(2);
+      expect(second.stderr).toContain('duplicate: ');
       expect(await lineFor('duplicate')).toContain('listen-1');
 
       expect((await run(['send', url, '--secret', 'wrong', '--file', file])).code).toBe(1);

@@ -57,7 +57,7 @@ it('refuses new deliveries with 503 store_full rather than forget a key inside i
   const { receive } = receiver(100, () => void (handled += 1));
   for (let index = 0; index < 100; index += 1) (await receive(`task-${index}`)).afterResponse?.();
   const refused = await receive('one-too-many');
-  expect([refused.statusCode, JSON.parse(refused.body).error, refused.headers['retry-after']]).toEqual([503, 'store_full', '5']);
+  expect([refused.statusCode, JSON.parse(new TextDecoder().decode(refused.body)).error, refused.headers['retry-after']]).toEqual([503, 'store_full', '5']);
   const replay = await receive('task-0');
   expect([replay.statusCode, replay.headers['x-piapi-webhook-outcome']]).toEqual([200, 'duplicate']);
   expect(handled).toBe(100);

@@ -1,7 +1,7 @@
 import { parseOptions } from '../../lib/core/options.js';
 import { memoryStore, PiapiWebhookConfigError } from '../../lib/index.js';
 
-const parse = (options: unknown) => parseOptions(options, (now) => memoryStore({ now }));
+const parse = (options: unknown) => parseOptions(options, memoryStore);
 
 const onTask = (): void => undefined;
 const valid = { secret: 'top-secret', onTask };
@@ -98,5 +98,115 @@ describe('parseOptions', () => {
     } catch (error) {
       expect((error as Error).message).not.toContain('424242');
     }
+  });
+});
+
+describe('limit', () => {
+  it.each<[unknown, number]>([
+    [1, 1],
+    [65_536, 65_536],
+    ['100b', 100],
+    ['64kb', 64 * 1024],
+    ['512KB', 512 * 1024],
+    ['1mb', 1024 * 1024],
+    ['1.5mb', 1.5 * 1024 * 1024],
+    ['2 mb', 2 * 1024 * 1024],
+    ['1gb', 1024 ** 3],
+  ])('accepts %p as %i bytes', (limit, expected) => {
+    expect(parse({ ...valid, limit }).limitBytes).toBe(expected);
+  });
+
+  it.each<[unknown, string]>([
+    ['10 megs', '"10 megs"'],
+    ['1.5m', '"1.5m"'],
+    ['10', '"10"'],
+    ['', '""'],
+    ['mb', '"mb"'],
+    ['-1mb', '"-1mb"'],
+    ['1tb', '"1tb"'],
+    [' 1mb', '" 1mb"'],
+    ['0kb', '"0kb"'],
+    ['99999999999gb', '"99999999999gb"'],
+    [1.5, '1.5'],
+    [-5, '-5'],
+    [NaN, 'NaN'],
+    [Infinity, 'Infinity'],
+    [2 ** 53, String(2 ** 53)],
+    [{}, 'an object'],
+  ])('refuses %p, naming the value and giving an example', (limit, shown) => {
+    expect(() => parse({ ...valid, limit })).toThrow(PiapiWebhookConfigError);
+    expect(() => parse({ ...valid, limit })).toThrow(`option "limit" must be a positive whole number of bytes`);
+    expect(() => parse({ ...valid, limit })).toThrow(`received ${shown}.`);
+    expect(() => parse({ ...valid, limit })).toThrow(/such as 1048576, '512kb' or '1\.5mb'/);
+  });
+});
+
+describe('secrets an HTTP header cannot carry', () => {
+  function messageFor(secret: unknown): string {
+    try {
+      parse({ ...valid, secret });
+    } catch (error) {
+      expect(error).toBeInstanceOf(PiapiWebhookConfigError);
+      expect(error).toMatchObject({ option: 'secret' });
+      return (error as Error).message;
+    }
+    throw new Error('parseOptions accepted the secret');
+  }
+
+  it.each([
+    ['an inner tab', 'top\tsecret'],
+    ['an inner space', 'top secret'],
+    ['Latin-1 letters', 'pässwörd-ÿ'],
+    ['every visible ASCII character', Array.from({ length: 94 }, (_, index) => String.fromCharCode(33 + index)).join('')],
+    ['16 KB exactly', 'k'.repeat(16 * 1024)],
+  ])('accepts a secret with %s', (_name, secret) => {
+    expect(parse({ ...valid, secret }).secrets).toEqual([secret]);
+  });
+
+  it.each([
+    ['a CJK character', 'himitsu-秘密'],
+    ['an emoji', 'key-🔑-42'],
+    ['a euro sign (U+20AC, not Latin-1)', 'price€'],
+  ])('refuses %s: headers carry Latin-1, so a UTF-8 secret never matches', (_name, secret) => {
+    const message = messageFor(secret);
+    expect(message).toMatch(/beyond U\+00FF/);
+    expect(message).toMatch(/Latin-1/);
+    expect(message).toMatch(/UTF-8 .*never match/);
+    expect(message).not.toContain(secret);
+  });
+
+  it.each([
+    ['an inner newline', 'line1\nline2', 'U+000A', 6],
+    ['an inner carriage return', 'line1\rline2', 'U+000D', 6],
+    ['a NUL', 'abc\u0000def', 'U+0000', 4],
+    ['an escape', 'abc\u001bdef', 'U+001B', 4],
+    ['a DEL', 'abc\u007fdef', 'U+007F', 4],
+  ])('refuses %s, saying which control character and where', (_name, secret, code, position) => {
+    const message = messageFor(secret);
+    expect(message).toContain(`control character ${code} at position ${position}`);
+    expect(message).toContain('RFC 9110');
+    expect(message).not.toContain(secret.slice(0, 3));
+  });
+
+  it('refuses a secret over 16 KB, which no server takes in a header', () => {
+    const message = messageFor('k'.repeat(16 * 1024 + 1));
+    expect(message).toContain('16385 characters long');
+    expect(message).toContain('16384 bytes');
+  });
+
+  it('says which entry of a rotation list is wrong', () => {
+    expect(messageFor(['fine', 'bad\nsecret'])).toContain('(entry 2 of 2)');
+  });
+});
+
+describe('config error wording', () => {
+  it.each<[string, Record<string, unknown>, string]>([
+    ['an object', { ...valid, onError: {} }, 'received an object.'],
+    ['an array', { ...valid, onOutcome: [] }, 'received an array.'],
+    ['a function', { ...valid, maxQueue: () => 1 }, 'received a function.'],
+    ['a symbol', { ...valid, ack: Symbol('ack') }, 'received a symbol.'],
+    ['a bigint', { ...valid, maxConcurrency: 10n }, 'received a bigint.'],
+  ])('describes %s with the right article', (_name, options, text) => {
+    expect(() => parse(options)).toThrow(text);
   });
 });

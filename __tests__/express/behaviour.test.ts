@@ -1,9 +1,76 @@
+import type { Server } from 'node:http';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createApp, expressVersions, logLine, settle } from '../helpers/apps.js';
 import { loadFixture, notification, NOW_S, SECRET } from '../helpers/notifications.js';
 import { eventually } from '../helpers/wait.js';
 
 const PATH = '/piapi/webhook';
+
+interface RawAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  /** Whether the server ended the connection before the client did. */
+  closedByServer: boolean;
+}
+
+/** The body of a chunked answer, or undefined until its last chunk has arrived. */
+function dechunk(raw: string): string | undefined {
+  let body = '';
+  for (let at = 0; ; ) {
+    const lineEnd = raw.indexOf('\r\n', at);
+    if (lineEnd === -1) return undefined;
+    const size = parseInt(raw.slice(at, lineEnd), 16);
+    if (size === 0) return body;
+    if (raw.length < lineEnd + 2 + size + 2) return undefined;
+    body += raw.slice(lineEnd + 2, lineEnd + 2 + size);
+    at = lineEnd + 2 + size + 2;
+  }
+}
+
+/**
+ * Writes one HTTP/1.1 request head (and `body`, which may be shorter than its
+ * content-length, or empty) on a raw socket, and reads the answer. Resolves
+ * when the server ends the connection, or, with `closeAfterAnswer`, once the
+ * whole answer has arrived (the client then closes it).
+ */
+function rawRequest(server: Server, headers: Record<string, string>, body: string, { closeAfterAnswer = false } = {}): Promise<RawAnswer> {
+  const { port } = server.address() as AddressInfo;
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    const parse = (closedByServer: boolean): RawAnswer | undefined => {
+      const split = received.indexOf('\r\n\r\n');
+      if (split === -1) return undefined;
+      const [statusLine = '', ...lines] = received.slice(0, split).split('\r\n');
+      const parsedHeaders = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+      const body = parsedHeaders['transfer-encoding'] === 'chunked' ? dechunk(received.slice(split + 4)) : received.slice(split + 4);
+      if (body === undefined || body.length < Number(parsedHeaders['content-length'] ?? 0)) return undefined;
+      return { status: Number(statusLine.split(' ')[1]), headers: parsedHeaders, body: Buffer.from(body, 'latin1').toString('utf8'), closedByServer };
+    };
+    // Latin-1: one character per byte, so that content-length and chunk sizes count characters.
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      received += chunk;
+      const answer = closeAfterAnswer ? parse(false) : undefined;
+      if (answer !== undefined) {
+        socket.destroy();
+        resolve(answer);
+      }
+    });
+    socket.on('end', () => {
+      const answer = parse(true);
+      socket.destroy();
+      if (answer === undefined) reject(new Error(`the server closed the connection without a whole answer: ${JSON.stringify(received)}`));
+      else resolve(answer);
+    });
+    socket.on('error', reject);
+    const head = Object.entries({ host: `127.0.0.1:${port}`, ...headers }).map(([name, value]) => `${name}: ${value}\r\n`);
+    socket.write(`POST ${PATH} HTTP/1.1\r\n${head.join('')}\r\n${body}`);
+  });
+}
 
 describe.each(expressVersions)('piapiWebhook on %s', (_version, express) => {
   function post(app: Parameters<typeof request>[0], body: unknown, secret: string | null = SECRET) {
@@ -193,12 +260,54 @@ describe.each(expressVersions)('piapiWebhook on %s', (_version, express) => {
       expect(received).toHaveLength(0);
     });
 
-    it('refuses a wrong secret before reading the body: even a malformed one gets 401', async () => {
+    it('refuses a wrong secret before parsing the body: even a malformed one gets 401', async () => {
       const { app } = createApp(express);
       const response = await post(app, '{not json', 'nope');
       expect(response.status).toBe(401);
       expect(response.body.error).toBe('invalid_secret');
     });
+
+    // The body of these requests is announced by content-length and never sent: an
+    // answer can only come from a middleware that did not wait to read it.
+    it.each([
+      ['a wrong secret', { 'x-webhook-secret': 'nope' }, 401, 'invalid_secret'],
+      ['a missing secret', {}, 401, 'missing_secret'],
+      ['a body that is not JSON', { 'x-webhook-secret': SECRET, 'content-type': 'text/plain' }, 415, 'unsupported_media_type'],
+      ['a content-length over the limit', { 'x-webhook-secret': SECRET, 'content-length': '4096' }, 413, 'payload_too_large'],
+    ])(
+      'refuses %s before reading the body: a body that never arrives still gets its answer, with connection: close, and the socket is closed',
+      async (_name, headers, status, reason) => {
+        const { app, received } = createApp(express, { limit: 1024 });
+        const server = app.listen(0);
+        try {
+          const answer = await rawRequest(server, { 'content-type': 'application/json', 'content-length': '512', ...headers }, '');
+          expect(answer.status).toBe(status);
+          expect(JSON.parse(answer.body)).toEqual({ error: reason, message: expect.any(String) });
+          expect(answer.headers['connection']).toBe('close');
+          // rawRequest resolves on the server's FIN: the server, not the client, ended the connection.
+          expect(answer.closedByServer).toBe(true);
+          expect(received).toHaveLength(0);
+        } finally {
+          server.close();
+        }
+      },
+      30_000,
+    );
+
+    it('keeps the connection open after a delivery whose body it read', async () => {
+      const { app } = createApp(express);
+      const server = app.listen(0);
+      try {
+        const body = JSON.stringify(notification());
+        const headers = { 'content-type': 'application/json', 'x-webhook-secret': SECRET, 'content-length': String(Buffer.byteLength(body)) };
+        const answer = await rawRequest(server, headers, body, { closeAfterAnswer: true });
+        expect(answer.status).toBe(200);
+        expect(answer.headers['connection']).toBe('keep-alive');
+        expect(answer.closedByServer).toBe(false);
+      } finally {
+        server.close();
+      }
+    }, 30_000);
 
     it('accepts any of several secrets during a rotation', async () => {
       const { app, received } = createApp(express, { secret: ['new-secret', SECRET] });

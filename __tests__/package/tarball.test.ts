@@ -46,6 +46,14 @@ describe('the packed tarball', () => {
     expect(files).toEqual(expect.arrayContaining(['dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.js', 'dist/esm/index.d.ts']));
   });
 
+  it('has no script that runs when it is installed', () => {
+    // npm 11 warns about install-time scripts on every install of a package that
+    // keeps one (prepare included), so the build runs in prepack instead.
+    const manifest = JSON.parse(sh('tar', ['-xzOf', tarball, 'package/package.json'], dir)) as { scripts?: Record<string, string> };
+    const installTime = ['preinstall', 'install', 'postinstall', 'prepare'];
+    expect(Object.keys(manifest.scripts ?? {}).filter((name) => installTime.includes(name))).toEqual([]);
+  });
+
   const expected = {
     first: [200, 'ok', null],
     retry: [200, 'ok', null],
@@ -64,7 +72,10 @@ describe('the packed tarball', () => {
     ['CommonJS', 'cjs.cjs'],
     ['ESM', 'esm.mjs'],
   ])('holds the behaviour table from %s, on Express 5 and 4', (_name, script) => {
-    const lines = sh(process.execPath, [script], dir).trim().split('\n');
+    const run = spawnSync(process.execPath, [script], { cwd: dir, encoding: 'utf8' });
+    // Nothing on stderr: no ExperimentalWarning from loading the JSON fixtures in ESM.
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    const lines = run.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
     for (const line of lines) {
       const { results, handled } = JSON.parse(line) as { results: unknown; handled: string[] };
@@ -105,6 +116,36 @@ describe('the packed tarball', () => {
     } finally {
       listener.kill('SIGINT');
     }
+  });
+
+  it("type-checks the README's TypeScript snippets as written, as CommonJS (no top-level await)", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const snippets = [...readme.matchAll(/<!-- typecheck: (\S+) -->\n( *)```ts\n([\s\S]*?)\n\2```/g)];
+    expect(snippets.map(([, name]) => name)).toEqual(['quick-start.ts', 'redis-store.ts']);
+    const project = join(dir, 'readme-snippets');
+    mkdirSync(project);
+    for (const [, name, indent, code] of snippets) {
+      writeFileSync(join(project, name!), code!.split('\n').map((line) => line.slice(indent!.length)).join('\n'));
+    }
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ type: 'commonjs' }));
+    const modules = join(ROOT, 'node_modules');
+    const compilerOptions = {
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      esModuleInterop: true,
+      module: 'node16',
+      moduleResolution: 'node16',
+      target: 'es2022',
+      types: ['node'],
+      typeRoots: [join(modules, '@types')],
+      // The consumer project installs express and the package; the types come from this repository.
+      paths: { express: [join(modules, '@types', 'express')], redis: [join(modules, 'redis')] },
+    };
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: snippets.map(([, name]) => name) }));
+    const tsc = require.resolve('typescript/bin/tsc');
+    const result = spawnSync(process.execPath, [tsc, '-p', project], { cwd: project, encoding: 'utf8' });
+    expect([result.status, result.stdout]).toEqual([0, '']);
   });
 
   it("passes the README's testing section, run as written", () => {

@@ -2,6 +2,8 @@ import type { Server } from 'node:http';
 import express from 'express';
 import request from 'supertest';
 import { piapiWebhook, type PiapiTask } from '../../lib/index.js';
+import { FIXTURE_KINDS } from '../../lib/testing/fixtures.js';
+import fixturesJson from '../../lib/testing/fixtures.json';
 import { createNotification, deliveryHeaders, fixture, fixtureNames, sendNotification } from '../../lib/testing/index.js';
 
 const secret = 'test-secret';
@@ -69,8 +71,26 @@ describe('fixture', () => {
     expect(new Set(shipped.map((task) => task.status))).toEqual(new Set(['pending', 'processing', 'staged', 'completed', 'failed']));
   });
 
+  it.each(fixtureNames)('%s is what its name says: the model, task type and output its type promises', (name) => {
+    const [model, taskType, output] = FIXTURE_KINDS[name];
+    const { data } = fixture(name);
+    expect([data.model, data.task_type]).toEqual([model, taskType]);
+    if (output === 'null') expect(data.output).toBeNull();
+    else expect(data.output).toEqual(expect.any(Object));
+  });
+
+  it('lists exactly the fixtures in the JSON data', () => {
+    expect([...fixtureNames]).toEqual(Object.keys(fixturesJson).sort());
+  });
+
+  it('returns copies: changing one does not change the next', () => {
+    fixture('midjourney-imagine-completed').data.output.image_url = 'changed';
+    expect(fixture('midjourney-imagine-completed').data.output.image_url).not.toBe('changed');
+  });
+
   it('refuses an unknown name, listing the known ones', () => {
     expect(() => fixture('nope' as never)).toThrow(/no fixture named "nope".*midjourney-imagine-completed/);
+    expect(() => fixture('constructor' as never)).toThrow(/no fixture named "constructor"/);
   });
 });
 
@@ -108,6 +128,23 @@ describe('sendNotification', () => {
     await sendNotification(request(app).post('/piapi/webhook'), createNotification({ status: 'failed' }), { secret }).expect(200, { ok: true });
     await settle();
     expect(handled.map((task) => task.status)).toEqual(['failed']);
+  });
+
+  // Why piapiWebhook accepts these secrets and refuses the others: HTTP carries them.
+  it('carries a secret with Latin-1 letters and an inner tab, which piapiWebhook accepts, end to end', async () => {
+    const latin1 = 'pässwörd\tÿ-42';
+    const received: PiapiTask[] = [];
+    const app = express();
+    app.post('/piapi/webhook', piapiWebhook({ secret: latin1, onTask: (task) => void received.push(task) }));
+    const answer = await sendNotification(app, createNotification(), { secret: latin1 });
+    await settle();
+    expect(answer.status).toBe(200);
+    expect(received).toHaveLength(1);
+  });
+
+  it('cannot put a secret beyond Latin-1 or with a newline in a header at all', async () => {
+    await expect(sendNotification(url, createNotification(), { secret: 'himitsu-秘密' })).rejects.toThrow(/greater than 255/);
+    await expect(sendNotification(url, createNotification(), { secret: 'line1\nline2' })).rejects.toThrow(/header/i);
   });
 
   it('refuses a target it cannot deliver to', () => {

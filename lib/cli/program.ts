@@ -1,19 +1,13 @@
-import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { piapiWebhook } from '../express/middleware.js';
 import type { WebhookOutcome } from '../core/options.js';
 import { resultUrls } from '../core/task-helpers.js';
-import type { PiapiNotification, PiapiTask } from '../core/types.js';
-import { createNotification, fixture, fixtureNames, sendNotification, type FixtureName } from '../testing/index.js';
-
-/** Where the CLI writes; tests pass their own. */
-interface CliOutput {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
+import type { PiapiTask } from '../core/types.js';
+import { fixture, fixtureNames, type FixtureName } from '../testing/index.js';
+import { SEND_EXIT, sendCommand, type CliOutput, type SendCommandOptions } from './send.js';
+import packageVersion from './version.cjs';
 
 const defaultOutput: CliOutput = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -37,24 +31,6 @@ function fixtureName(value: string): FixtureName {
     throw new InvalidArgumentError(`No such fixture. Run "piapi-webhook fixtures" to list them.`);
   }
   return value as FixtureName;
-}
-
-/** A notification file may hold a whole notification or just its task. */
-async function readNotificationFile(path: string): Promise<PiapiNotification> {
-  const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
-  const data = (typeof parsed === 'object' && parsed !== null && 'data' in parsed ? parsed.data : parsed) as PiapiTask;
-  return createNotification({ ...data });
-}
-
-/** One POST; a network error counts as a refusal, as it does for PiAPI. */
-async function attemptDelivery(url: string, notification: PiapiNotification, secret: string): Promise<{ ok: boolean; shown: string }> {
-  try {
-    const { status, body } = await sendNotification(url, notification, { secret });
-    return { ok: status >= 200 && status < 300, shown: `${status} ${JSON.stringify(body)}` };
-  } catch (error) {
-    const cause = (error as { cause?: { message?: string } }).cause?.message;
-    return { ok: false, shown: `failed: ${(error as Error).message}${cause === undefined ? '' : ` (${cause})`}` };
-  }
 }
 
 /** The progress a task reports, for the models that report one. */
@@ -88,42 +64,35 @@ function describeOutcome(outcome: WebhookOutcome, at: Date = new Date()): string
 export function createProgram(output: CliOutput = defaultOutput): Command {
   const program = new Command('piapi-webhook')
     .description('Send and receive PiAPI task notifications while you develop a webhook handler.')
+    .version(packageVersion(), '-V, --version', 'print the version of piapi-webhook')
     .showHelpAfterError()
     .configureOutput({ writeOut: (text) => output.out(text.trimEnd()), writeErr: (text) => output.err(text.trimEnd()) });
 
   program
     .command('send')
-    .description('POST a notification to <url> the way PiAPI does, with a fresh timestamp. Exits non-zero when it is refused.')
+    .description('POST a notification to <url> the way PiAPI does, with a fresh timestamp.')
     .argument('<url>', 'the webhook endpoint, e.g. http://localhost:3000/piapi/webhook')
     .addOption(new Option('--secret <secret>', 'sent in x-webhook-secret').env('PIAPI_WEBHOOK_SECRET').makeOptionMandatory())
     .addOption(new Option('--fixture <name>', 'send a shipped fixture (see "fixtures")').argParser(fixtureName).conflicts('file'))
-    .addOption(new Option('--file <path>', 'send the notification (or task) in this JSON file'))
+    .addOption(new Option('--file <path>', 'send the task in this JSON file (a task, or a notification { timestamp, data }) as it is'))
     .option('--status <status>', 'override data.status')
+    .addOption(new Option('--task-id <id>', 'send with this task_id').conflicts('keepId'))
+    .option('--keep-id', "keep the fixture's own task_id (a second send is then a duplicate)", false)
     .option('--retry', 'after a non-2xx answer or a network error, retry like PiAPI does', false)
     .option('--retries <count>', 'how many retries with --retry', positiveNumber, 3)
     .option('--retry-delay <seconds>', 'the wait between retries', positiveNumber, 5)
-    .addHelpText('after', '\nWith neither --fixture nor --file, it sends a completed Midjourney task with a new task_id.')
-    .action(async (url: string, options: { secret: string; fixture?: FixtureName; file?: string; status?: string; retry: boolean; retries: number; retryDelay: number }) => {
-      const notification =
-        options.fixture !== undefined
-          ? fixture(options.fixture)
-          : options.file !== undefined
-            ? await readNotificationFile(options.file)
-            : createNotification();
-      if (options.status !== undefined) notification.data.status = options.status;
-      const { task_id, model, task_type, status } = notification.data;
-      output.out(`sending ${model}/${task_type} ${status} (task ${task_id}, timestamp ${notification.timestamp}) to ${url}`);
-
-      const attempts = options.retry ? options.retries + 1 : 1;
-      for (let attempt = 1; attempt <= attempts; attempt += 1) {
-        // A retry carries the same body, timestamp included, as PiAPI's does.
-        const { ok, shown } = await attemptDelivery(url, notification, options.secret);
-        output.out(`attempt ${attempt}: ${shown}`);
-        if (ok) return;
-        if (attempt < attempts) await sleep(options.retryDelay * 1000);
-      }
-      output.err(`refused: ${url} did not accept the notification`);
-      process.exitCode = 1;
+    .addHelpText(
+      'after',
+      [
+        '',
+        'With neither --fixture nor --file, it sends a completed Midjourney task.',
+        "A fixture (and that default) is sent with a fresh task_id, so that it is never a duplicate, unless --keep-id or --task-id says otherwise. A file's task is sent unchanged, task_id included; only the timestamp is new.",
+        '',
+        `Exit codes: ${SEND_EXIT.accepted} accepted; ${SEND_EXIT.refused} refused or unreachable; ${SEND_EXIT.duplicate} answered 200 but reported as a duplicate (x-piapi-webhook-outcome: duplicate), so the handler did not run.`,
+      ].join('\n'),
+    )
+    .action(async (url: string, options: SendCommandOptions) => {
+      process.exitCode = await sendCommand(url, options, output);
     });
 
   program

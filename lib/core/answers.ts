@@ -3,12 +3,16 @@ import { PiapiWebhookRejection, type RejectionReason } from './errors.js';
 /** What the adapter writes back, and what it runs once it has. */
 export interface ReceiverAnswer {
   readonly statusCode: number;
-  /** The JSON body, as text. */
-  readonly body: string;
-  /** Every header of the answer: content type, and `Allow`, `Retry-After` or the outcome where due. */
-  readonly headers: Readonly<Record<string, string>>;
-  /** Starts `onTask`; the adapter calls it once the answer has been written (or hands it to `waitUntil`). */
-  readonly afterResponse?: () => void;
+  /** The JSON body, encoded as UTF-8 (a plain `Uint8Array`: the core runs where `Buffer` does not exist). */
+  readonly body: Uint8Array;
+  /** Every header of the answer: content type and length, and `Allow`, `Retry-After` or the outcome where due. */
+  readonly headers: Readonly<Record<string, string | number>>;
+  /**
+   * Starts `onTask`; the adapter calls it once the answer has been written.
+   * `finished`, when given, is called once the handler has settled (or failed),
+   * for adapters that must keep the platform alive until then (`waitUntil`).
+   */
+  readonly afterResponse?: (finished?: () => void) => void;
 }
 
 /** PiAPI retries about 5 s after a failure; asking for the same keeps the advice honest. */
@@ -22,9 +26,12 @@ const EXTRA_HEADERS: Partial<Record<RejectionReason, Readonly<Record<string, str
   verify_unavailable: { 'retry-after': RETRY_AFTER_SECONDS },
 };
 
+const utf8 = new TextEncoder();
+
 function jsonAnswer(statusCode: number, value: unknown, extraHeaders?: Readonly<Record<string, string>>): ReceiverAnswer {
-  const headers = { 'content-type': 'application/json; charset=utf-8', ...extraHeaders };
-  return Object.freeze({ statusCode, body: JSON.stringify(value), headers: Object.freeze(headers) });
+  const body = utf8.encode(JSON.stringify(value));
+  const headers = { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length, ...extraHeaders };
+  return Object.freeze({ statusCode, body, headers: Object.freeze(headers) });
 }
 
 /**

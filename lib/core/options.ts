@@ -1,7 +1,7 @@
-import bytes from 'bytes';
 import type { DedupeStore } from './dedupe.js';
 import { PiapiWebhookConfigError, PiapiWebhookStoreError, type RejectionReason, type StoreOperation } from './errors.js';
 import { describe, positiveNumber } from './option-checks.js';
+import { parseLimit, parseSecrets } from './option-parsers.js';
 import type { PiapiTask, PiapiWebhookContext } from './types.js';
 import { parseRecovery, type RecoveryConfig, type RecoveryOptions } from './recovery-options.js';
 
@@ -18,6 +18,12 @@ export type WebhookOutcome =
       readonly statusCode: number;
       readonly task: PiapiTask;
       readonly context: PiapiWebhookContext;
+      /**
+       * Present only when optional fields drifted from PiAPI's documented shape
+       * (e.g. `data.meta.usage.frozen must be number`): the delivery is accepted
+       * anyway, since only what the receiver relies on is enforced.
+       */
+      readonly warnings?: readonly string[];
     }
   | {
       /** A retry, a concurrent copy, or a re-sent terminal status: answered 200, `onTask` does not run. */
@@ -285,30 +291,6 @@ function rejectUnknownKeys(value: Record<string, unknown>): void {
   }
 }
 
-function parseSecrets(value: unknown): string[] {
-  const list: unknown[] = Array.isArray(value) ? value : [value];
-  if (list.length === 0) {
-    throw new PiapiWebhookConfigError('secret', 'must list at least one secret.');
-  }
-  return list.map((secret) => {
-    // The value is never echoed: it may be a real secret with a typo.
-    if (typeof secret !== 'string' || secret.length === 0) {
-      throw new PiapiWebhookConfigError(
-        'secret',
-        `must be a non-empty string or an array of them, received ${secret === '' ? 'an empty string' : `a value of type ${secret === null ? 'null' : typeof secret}`}. Set it to the secret configured on your PiAPI tasks (webhook_config.secret).`,
-      );
-    }
-    // HTTP strips surrounding whitespace from header values, so such a secret could never match.
-    if (secret.trim() !== secret) {
-      throw new PiapiWebhookConfigError(
-        'secret',
-        'has leading or trailing whitespace, which an HTTP header can never carry. Trim it (a trailing newline from a .env file?).',
-      );
-    }
-    return secret;
-  });
-}
-
 function parseNonNegativeInteger(option: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
     throw new PiapiWebhookConfigError(option, `must be a non-negative integer, received ${describe(value)}.`);
@@ -329,17 +311,6 @@ function parseStore(value: unknown): DedupeStore {
   return value as unknown as DedupeStore;
 }
 
-function parseLimit(value: unknown): number {
-  const parsed = typeof value === 'string' ? bytes.parse(value) : value;
-  if (typeof parsed !== 'number' || !Number.isSafeInteger(parsed) || parsed <= 0) {
-    throw new PiapiWebhookConfigError(
-      'limit',
-      `must be a positive number of bytes or a size such as '1mb', received ${describe(value)}.`,
-    );
-  }
-  return parsed;
-}
-
 function parseFunction<T>(option: string, value: T): NonNullable<T> {
   if (typeof value !== 'function') {
     throw new PiapiWebhookConfigError(option, `must be a function, received ${describe(value)}.`);
@@ -351,9 +322,13 @@ function parseFunction<T>(option: string, value: T): NonNullable<T> {
  * Turns the user's options into the complete internal configuration, or throws a
  * {@link PiapiWebhookConfigError} naming the first option that is wrong.
  *
- * @param defaultStore - builds the store used when none is given (the core imports no store)
+ * @param options - what the user passed
+ * @param createDefaultStore - builds the store when `store` is not given
  */
-export function parseOptions(options: unknown, defaultStore: (now: () => number) => DedupeStore): ReceiverConfig {
+/** Builds the store used when the `store` option is absent; adapters pass `memoryStore`, so the core imports no store. */
+export type DefaultStoreFactory = (options: { now: () => number }) => DedupeStore;
+
+export function parseOptions(options: unknown, createDefaultStore: DefaultStoreFactory): ReceiverConfig {
   if (!isPlainObject(options)) {
     throw new PiapiWebhookConfigError('options', `must be an object with at least { secret, onTask }, received ${describe(options)}.`);
   }
@@ -378,7 +353,7 @@ export function parseOptions(options: unknown, defaultStore: (now: () => number)
       : positiveNumber('maxSkewSeconds', given.maxSkewSeconds);
   const limitBytes = parseLimit(given.limit ?? DEFAULT_LIMIT);
 
-  const store = given.store === undefined ? defaultStore(now) : parseStore(given.store);
+  const store = given.store === undefined ? createDefaultStore({ now }) : parseStore(given.store);
   const storeTimeoutMs =
     given.storeTimeoutMs === undefined
       ? DEFAULT_STORE_TIMEOUT_MS

@@ -11,7 +11,7 @@ import { createStoreGuard } from './store-guard.js';
 import type { PiapiNotification, PiapiTask, PiapiWebhookContext, TaskSource } from './types.js';
 
 /** What `deliver()` (and each recovered task) came to. */
-export type DeliveryResult =
+export type DeliverOutcome =
   /** `onTask` ran and succeeded. */
   | { readonly status: 'handled'; readonly task: PiapiTask; readonly context: PiapiWebhookContext }
   /** Already handled (by this or another instance): `onTask` did not run. */
@@ -33,9 +33,9 @@ export type Confirmation =
 export interface Pipeline {
   readonly scheduler: Scheduler;
   /** Decides the HTTP answer to a checked, validated notification. */
-  answer(notification: PiapiNotification, receivedAt: number): MaybePromise<ReceiverAnswer>;
+  answer(notification: PiapiNotification, receivedAt: number, warnings: readonly string[]): MaybePromise<ReceiverAnswer>;
   /** Runs a notification to its end, whatever the ack mode. */
-  run(notification: PiapiNotification, source: TaskSource): Promise<DeliveryResult>;
+  run(notification: PiapiNotification, source: TaskSource, warnings?: readonly string[]): Promise<DeliverOutcome>;
   /** Watches a task in the store, from now. */
   watch(taskId: string, checkAfterMs: number): MaybePromise<void>;
   /** Calls the store behind the same timeout and circuit breaker as deliveries. */
@@ -70,6 +70,11 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
   const inProgress = new Map<string, Promise<ReceiverAnswer>>();
   const logOutcomeFailure = (error: unknown): void => logger.error({ err: error }, '[piapi-webhook] onOutcome threw');
   const logErrorFailure = (error: unknown): void => logger.error({ err: error }, '[piapi-webhook] onError threw');
+
+  /** The accepted outcome, with the drift the parser reported, if any. */
+  function accepted(task: PiapiTask, context: PiapiWebhookContext, warnings: readonly string[]): WebhookOutcome {
+    return warnings.length === 0 ? { type: 'accepted', statusCode: 200, task, context } : { type: 'accepted', statusCode: 200, task, context, warnings };
+  }
 
   function emit(outcome: WebhookOutcome): void {
     if (onOutcome !== undefined) callSafely(() => onOutcome(outcome), logOutcomeFailure);
@@ -108,7 +113,7 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
   }
 
   /** Runs the handler in its place, keeps its lease, then records done or releases; `done` gets the result. */
-  function execute(place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext, owner: string, done: (result: DeliveryResult) => void): void {
+  function execute(place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext, owner: string, done: (result: DeliverOutcome) => void): void {
     const key = context.deliveryKey;
     scheduler.start(place, (giveBack) => {
       leases.hold(key, owner);
@@ -159,7 +164,7 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
   }
 
   /** The HTTP answer once the claim is known. */
-  function answerClaim(claimed: Claim, place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext): MaybePromise<ReceiverAnswer> {
+  function answerClaim(claimed: Claim, place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext, warnings: readonly string[]): MaybePromise<ReceiverAnswer> {
     if (claimed.state !== 'claimed') {
       scheduler.cancel(place);
       if (claimed.state === 'full') return rejection('store_full', task);
@@ -171,13 +176,13 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
     const attempted = { ...context, attempt: claimed.attempt };
     return andThen(confirmed(place, claimed, task, attempted), (handed) => {
       if (config.ack === 'immediate') {
-        emit({ type: 'accepted', statusCode: 200, task: handed, context: attempted });
-        return { ...ACCEPTED, afterResponse: () => execute(place, handed, attempted, claimed.owner, () => undefined) };
+        emit(accepted(handed, attempted, warnings));
+        return { ...ACCEPTED, afterResponse: (finished) => execute(place, handed, attempted, claimed.owner, () => finished?.()) };
       }
       return new Promise<ReceiverAnswer>((resolve) =>
         execute(place, handed, attempted, claimed.owner, (result) => {
           if (result.status === 'handled') {
-            emit({ type: 'accepted', statusCode: 200, task: handed, context: attempted });
+            emit(accepted(handed, attempted, warnings));
             resolve(ACCEPTED);
           } else {
             resolve(rejection('handler_failed', handed));
@@ -187,7 +192,7 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
     });
   }
 
-  function answerKeyed(task: PiapiTask, context: PiapiWebhookContext): MaybePromise<ReceiverAnswer> {
+  function answerKeyed(task: PiapiTask, context: PiapiWebhookContext, warnings: readonly string[]): MaybePromise<ReceiverAnswer> {
     const copyOf = inProgress.get(context.deliveryKey);
     if (copyOf !== undefined) {
       return copyOf.then((answer) => {
@@ -198,7 +203,7 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
     // Held before the claim, so that a full queue refuses a delivery without claiming it.
     const place = scheduler.reserve(task.task_id, task.status, context.deliveryKey);
     if (typeof place === 'string') return rejection(place, task);
-    const answer = andThen(claim(task, context), (claimed) => answerClaim(claimed, place, task, context));
+    const answer = andThen(claim(task, context), (claimed) => answerClaim(claimed, place, task, context, warnings));
     if (config.ack === 'after-handler' && answer instanceof Promise) {
       inProgress.set(context.deliveryKey, answer);
       const forget = (): void => void inProgress.delete(context.deliveryKey);
@@ -217,14 +222,14 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
     reportError,
     callStore: (operation, run, fallback) => callStore(operation, run, fallback),
 
-    answer(notification, receivedAt) {
+    answer(notification, receivedAt, warnings) {
       const task = notification.data;
       return andThen(deliveryKey(task, notification.timestamp, platform), (key) =>
-        answerKeyed(task, contextFor(notification, receivedAt, key, 'webhook')),
+        answerKeyed(task, contextFor(notification, receivedAt, key, 'webhook'), warnings),
       );
     },
 
-    async run(notification, source) {
+    async run(notification, source, warnings = []) {
       const task = notification.data;
       const key = await deliveryKey(task, notification.timestamp, platform);
       const context = contextFor(notification, config.now(), key, source);
@@ -243,8 +248,8 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
         return { status: 'duplicate', task };
       }
       const attempted = { ...context, attempt: claimed.attempt };
-      const result = await new Promise<DeliveryResult>((resolve) => execute(place, task, attempted, claimed.owner, resolve));
-      if (result.status === 'handled') emit({ type: 'accepted', statusCode: 200, task, context: attempted });
+      const result = await new Promise<DeliverOutcome>((resolve) => execute(place, task, attempted, claimed.owner, resolve));
+      if (result.status === 'handled') emit(accepted(task, attempted, warnings));
       return result;
     },
 

@@ -61,11 +61,12 @@ export function createReceiver(config: ReceiverConfig, platform: Platform, pipel
   function answerBody(body: unknown): ReceiverAnswer | Promise<ReceiverAnswer> {
     let task: PiapiTask | undefined;
     try {
-      const notification = parseNotification(body);
+      const warnings: string[] = [];
+      const notification = parseNotification(body, warnings);
       task = notification.data;
       const receivedAt = config.now();
       checkTimestamp(notification.timestamp, receivedAt, config.maxSkewSeconds);
-      const answer = pipeline.answer(notification, receivedAt);
+      const answer = pipeline.answer(notification, receivedAt, warnings);
       return answer instanceof Promise ? answer.catch((error: unknown) => answerError(error, task)) : answer;
     } catch (error) {
       return answerError(error, task);

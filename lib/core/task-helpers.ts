@@ -52,8 +52,18 @@ export function isKnownModel(task: PiapiTask): task is KnownPiapiTask {
   return KNOWN_MODELS.has(task.model);
 }
 
-/** Whether the task has ended (`completed` or `failed`, in any casing): PiAPI sends nothing after it. */
-export function isTerminal(task: Pick<PiapiTask, 'status'>): boolean {
+/**
+ * Whether the task has ended (`completed` or `failed`): PiAPI sends nothing after
+ * it. A type guard: inside `if (isTerminal(task))`, `task.status` is
+ * `'completed' | 'failed'`.
+ *
+ * The middleware hands out lowercase statuses, which is what the narrowed type
+ * promises. A raw `'Completed'` from elsewhere also counts as ended, so lowercase
+ * such a status yourself before comparing it.
+ *
+ * @param task - a task, or anything with its `status`
+ */
+export function isTerminal<T extends Pick<PiapiTask, 'status'>>(task: T): task is T & { status: 'completed' | 'failed' } {
   return isTerminalStatus(task.status.toLowerCase());
 }
 

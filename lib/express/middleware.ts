@@ -4,7 +4,7 @@ import type { PiapiWebhookLogger, PiapiWebhookOptions } from '../core/options.js
 import type { IncomingDelivery, ReceiverAnswer } from '../core/receiver.js';
 import { nodePlatform } from '../node/platform.js';
 import { createWebhook, type WebhookControls } from '../webhook.js';
-import { readRequestBody } from './read-body.js';
+import { readRequestBody } from '../node/read-body.js';
 
 /**
  * The request handler `piapiWebhook()` returns. It is typed on Node's own request

@@ -6,13 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PiapiNotification, PiapiTask } from '../core/types.js';
-import { FIXTURES } from './fixtures.js';
+import { FIXTURE_KINDS, FIXTURES, type FixtureName, type FixtureNotification } from './fixtures.js';
 
-/** The name of a shipped fixture, such as `'midjourney-imagine-completed'`. */
-export type FixtureName = keyof typeof FIXTURES;
+export type { FixtureName, FixtureNotification, FixtureTask } from './fixtures.js';
 
 /** Every shipped fixture's name, sorted. */
-export const fixtureNames = Object.keys(FIXTURES).sort() as readonly FixtureName[];
+export const fixtureNames = Object.keys(FIXTURE_KINDS).sort() as readonly FixtureName[];
 
 /** Fields of `data` to replace, and optionally the `timestamp` (Unix seconds). */
 export type NotificationOverrides = Partial<PiapiTask> & { timestamp?: number };
@@ -25,19 +24,31 @@ function withOverrides(base: PiapiNotification, overrides: NotificationOverrides
 }
 
 /**
+ * What {@link fixture} returns: typed by the fixture's name, unless the
+ * overrides replace `model`, `task_type` or `output`, which the name then no
+ * longer describes.
+ */
+export type FixtureResult<N extends FixtureName, O extends NotificationOverrides> = [Extract<keyof O, 'model' | 'task_type' | 'output'>] extends [never]
+  ? FixtureNotification<N>
+  : PiapiNotification;
+
+/**
  * A shipped fixture, as PiAPI would send it now: a fresh copy with the current
- * timestamp, unless `overrides` says otherwise.
+ * timestamp, unless `overrides` says otherwise. Typed by name:
+ * `fixture('midjourney-imagine-completed').data.output` is a `MidjourneyOutput`.
  *
+ * @typeParam O - the overrides' type; `{}` when there are none, so the result keeps the fixture's own types
  * @param name - one of {@link fixtureNames}
  * @param overrides - fields of `data` to replace, and `timestamp`
  * @throws TypeError when no fixture has that name
  */
-export function fixture(name: FixtureName, overrides: NotificationOverrides = {}): PiapiNotification {
-  const base: PiapiNotification | undefined = (FIXTURES as Record<string, PiapiNotification>)[name];
+export function fixture<N extends FixtureName, O extends NotificationOverrides = {}>(name: N, overrides?: O): FixtureResult<N, O> {
+  // Own keys only: 'constructor' is not a fixture.
+  const base = Object.hasOwn(FIXTURES, name) ? (FIXTURES as Record<string, PiapiNotification>)[name] : undefined;
   if (base === undefined) {
     throw new TypeError(`piapi-webhook/testing: no fixture named ${JSON.stringify(name)}. Known: ${fixtureNames.join(', ')}.`);
   }
-  return withOverrides(base, overrides);
+  return withOverrides(base, overrides ?? {}) as FixtureResult<N, O>;
 }
 
 /**
@@ -53,7 +64,7 @@ export function fixture(name: FixtureName, overrides: NotificationOverrides = {}
  * ```
  */
 export function createNotification(overrides: NotificationOverrides = {}): PiapiNotification {
-  return withOverrides(FIXTURES['midjourney-imagine-completed'], { task_id: randomUUID(), ...overrides });
+  return withOverrides(FIXTURES['midjourney-imagine-completed'] as PiapiNotification, { task_id: randomUUID(), ...overrides });
 }
 
 /**
@@ -157,3 +168,4 @@ export function sendNotification(
 }
 
 export type { PiapiNotification, PiapiTask };
+export { createRequest, type CreateRequestOptions } from './request.js';

@@ -2,11 +2,13 @@ const { piapiWebhook, PiapiWebhookConfigError } = require('piapi-webhook');
 const { run } = require('./scenario.cjs');
 
 const { redisStore } = require('piapi-webhook/redis');
-const { createNotification, fixtureNames } = require('piapi-webhook/testing');
+const { createNotification, fixture, fixtureNames } = require('piapi-webhook/testing');
 
 if (typeof PiapiWebhookConfigError !== 'function') throw new Error('PiapiWebhookConfigError is not exported');
 if (typeof redisStore !== 'function') throw new Error('piapi-webhook/redis does not export redisStore');
 if (createNotification().data.status !== 'completed' || fixtureNames.length === 0) throw new Error('piapi-webhook/testing is broken');
+// The fixtures are JSON files beside the module: each one must load from this build.
+if (fixtureNames.length !== 14 || !fixtureNames.every((name) => fixture(name).data.task_id.length > 0)) throw new Error('piapi-webhook/testing lost its fixtures');
 run('cjs express5', require('express'), piapiWebhook)
   .then(() => run('cjs express4', require('express4'), piapiWebhook))
   .catch((error) => {

@@ -6,7 +6,9 @@ import {
   isModel,
   memoryStore,
   piapiWebhook,
+  type DeliverOutcome,
   type DrainReport,
+  type ReconcileReport,
   PiapiWebhookConfigError,
   type PiapiNotification,
   type PiapiTask,
@@ -35,8 +37,14 @@ const hook = piapiWebhook({ ...options, store: memoryStore({ max: 100 }), ack: '
 createServer(hook);
 const drained: Promise<DrainReport> = hook.drain(1000);
 void drained;
+const recovering = piapiWebhook({ ...options, leaseSeconds: 5, recovery: { apiKey: 'key', checkAfterSeconds: 30, intervalSeconds: 0 } });
+const report: Promise<ReconcileReport> = recovering.reconcile(['t']);
+const outcome: Promise<DeliverOutcome> = recovering.deliver({ task_id: 't', model: 'm', task_type: 'x', status: 'completed' }, { source: 'deliver' });
+const watched: Promise<void> = recovering.watch('t');
+const settled: Promise<void> = recovering.settled();
+void [report, outcome, watched, settled];
 declare const client: RedisClientLike;
-const redisOptions: RedisStoreOptions = { prefix: 'x:', ttlSeconds: 60 };
+const redisOptions: RedisStoreOptions = { prefix: 'x:' };
 piapiWebhook({ ...options, store: redisStore(client, redisOptions) });
 const delivered: Promise<DeliveryResult> = sendNotification('http://127.0.0.1:1/x', createNotification({ status: 'failed' }), { secret: 'a' });
 void delivered;
@@ -45,6 +53,11 @@ if (isModel(task, 'kling')) {
   const works: unknown[] | undefined = task.output?.works;
   void works;
 }
+// Fixtures are typed by name.
+const grid: string[] | null | undefined = fixture('midjourney-imagine-completed').data.output.image_urls;
+void grid;
+// @ts-expect-error a Midjourney output has no clips
+void fixture('midjourney-imagine-completed').data.output.clips.length;
 // @ts-expect-error no such fixture
 fixture('nope');
 // @ts-expect-error ack has two modes only
