@@ -209,4 +209,21 @@ describe('leases across instances sharing a store', () => {
     expect(retried.status).toBe(200);
     expect(survivor.outcomes.at(-1)).toMatchObject({ type: 'accepted', context: { attempt: 1 } });
   });
+
+  it('keeps renewing the lease of a delivery that waits in the queue longer than leaseSeconds', async () => {
+    const store = memoryStore();
+    const hold = gate();
+    const first = appWith({ store, leaseSeconds: 0.3, maxConcurrency: 1, onTask: () => hold.promise });
+    const handledElsewhere: string[] = [];
+    const second = appWith({ store, leaseSeconds: 0.3, onTask: (task) => void handledElsewhere.push(task.task_id) });
+    await post(first.app, notification({ task_id: 'running' }));
+    await post(first.app, notification({ task_id: 'queued' }));
+    // Three lease lengths pass while 'queued' waits behind the held handler.
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    const copy = await post(second.app, notification({ task_id: 'queued' }));
+    expect(copy.headers['x-piapi-webhook-outcome']).toBe('duplicate');
+    hold.open();
+    await first.hook.settled();
+    expect(handledElsewhere).toEqual([]);
+  });
 });

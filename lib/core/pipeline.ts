@@ -109,14 +109,18 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
     const owner = `${ownerPrefix}.${claims}`;
     const watch = watchRequest(task, context.receivedAt);
     const result = callStore('claim', () => store.claim(context.deliveryKey, owner, config.leaseMs, watch), { state: 'claimed', attempt: 1 } as ClaimResult, task, context);
-    return andThen(result, (claimed) => ({ ...claimed, owner }));
+    return andThen(result, (claimed) => {
+      // Renewed from the claim on, not from the handler's start: a delivery waiting in the queue
+      // longer than the lease must not look abandoned to other instances or to the recovery.
+      if (claimed.state === 'claimed') leases.hold(context.deliveryKey, owner);
+      return { ...claimed, owner };
+    });
   }
 
   /** Runs the handler in its place, keeps its lease, then records done or releases; `done` gets the result. */
   function execute(place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext, owner: string, done: (result: DeliverOutcome) => void): void {
     const key = context.deliveryKey;
     scheduler.start(place, (giveBack) => {
-      leases.hold(key, owner);
       runHandler(() => onTask(task, context), config.handlerTimeoutMs, (succeeded, error) => {
         leases.drop(key);
         if (succeeded) {
@@ -144,6 +148,7 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
   /** Gives the place and the claim back, and refuses with `reason`. */
   function refuseClaimed(place: PendingHandler, claimed: Claim, context: PiapiWebhookContext, task: PiapiTask, reason: PiapiWebhookRejection['reason']): PiapiWebhookRejection {
     scheduler.cancel(place);
+    leases.drop(context.deliveryKey);
     void callStore('release', () => store.release(context.deliveryKey, claimed.owner, config.dedupeTtlSeconds), true, task, context);
     return new PiapiWebhookRejection(reason);
   }
