@@ -81,7 +81,7 @@ export function createWebhook(
   options: PiapiWebhookOptions,
   platform: Platform,
 ): { readonly receiver: Receiver; readonly controls: WebhookControls; readonly logger: PiapiWebhookLogger } {
-  const config = parseOptions(options, memoryStore);
+  const config = parseOptions(options, ({ now, replayWindowSeconds }) => memoryStore({ now, replayWindowSeconds }));
   let pipeline: Pipeline | undefined;
   const pipelineOf = (): Pipeline => pipeline!;
   let recovery: Recovery | undefined;

@@ -68,6 +68,22 @@ describe('memoryStore', () => {
     expect(store.claim('d', 'o', LEASE_MS)).toEqual({ state: 'claimed', attempt: 1 });
   });
 
+  it('forgets the least recently used done key to make room only once it is past the replay window', () => {
+    let now = 1_000_000;
+    const store = memoryStore({ max: 2, replayWindowSeconds: 600, now: () => now });
+    for (const key of ['a', 'b']) {
+      store.claim(key, 'o', LEASE_MS);
+      store.complete(key, 'o', TTL_S);
+    }
+    now += 599_000;
+    expect(store.claim('c', 'o', LEASE_MS)).toEqual({ state: 'full' });
+    now += 1_000;
+    // 'a' is past the window: a copy of it would be refused as stale, so it may go.
+    expect(store.claim('c', 'o', LEASE_MS)).toEqual({ state: 'claimed', attempt: 1 });
+    expect(store.claim('b', 'o', LEASE_MS)).toEqual({ state: 'done' });
+    expect(store.size).toBe(2);
+  });
+
   it('watches a task once, hands due tasks to one taker, and forgets it on completion', () => {
     const store = memoryStore();
     store.claim('k', 'o', LEASE_MS, { taskId: 't', dueAt: 100, now: 50 });

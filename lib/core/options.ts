@@ -256,7 +256,7 @@ function parseFunction<T>(option: string, value: T): NonNullable<T> {
  * @param createDefaultStore - builds the store when `store` is not given
  */
 /** Builds the store used when the `store` option is absent; adapters pass `memoryStore`, so the core imports no store. */
-export type DefaultStoreFactory = (options: { now: () => number }) => DedupeStore;
+export type DefaultStoreFactory = (options: { now: () => number; replayWindowSeconds: number }) => DedupeStore;
 
 export function parseOptions(options: unknown, createDefaultStore: DefaultStoreFactory): ReceiverConfig {
   if (!isPlainObject(options)) {
@@ -283,7 +283,7 @@ export function parseOptions(options: unknown, createDefaultStore: DefaultStoreF
       : positiveNumber('maxSkewSeconds', given.maxSkewSeconds);
   const limitBytes = parseLimit(given.limit ?? DEFAULT_LIMIT);
 
-  const store = given.store === undefined ? createDefaultStore({ now }) : parseStore(given.store);
+  const store = given.store === undefined ? createDefaultStore({ now, replayWindowSeconds: 2 * maxSkewSeconds }) : parseStore(given.store);
   const storeTimeoutMs =
     given.storeTimeoutMs === undefined
       ? DEFAULT_STORE_TIMEOUT_MS

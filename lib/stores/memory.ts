@@ -7,12 +7,21 @@ export interface MemoryStoreOptions {
   /**
    * The most delivery keys kept at once, and separately the most watched tasks.
    * A key costs about 200 bytes whatever the task id (keys are fixed-size
-   * hashes), so the default bounds the store near 20 MB. A key still inside its
-   * time-to-live is never forgotten: when every place is taken, new deliveries
-   * are refused with 503 `store_full` (PiAPI retries) instead.
+   * hashes), so the default bounds the store near 20 MB. When every place is
+   * taken, the least recently used key is forgotten only if it is older than
+   * `replayWindowSeconds` (a copy of it would be refused as stale anyway);
+   * otherwise new deliveries are refused with 503 `store_full` (PiAPI retries).
    * @defaultValue 100000
    */
   max?: number;
+  /**
+   * How long a key may not be forgotten to make room, in seconds: the window
+   * in which a copy passes the timestamp check, `2 × maxSkewSeconds`. The
+   * middleware sets it for its default store; set it yourself if you pass a
+   * `memoryStore()` and change `maxSkewSeconds`.
+   * @defaultValue 600
+   */
+  replayWindowSeconds?: number;
   /**
    * The clock, in milliseconds. The middleware passes its own `now` to the default store.
    * @defaultValue Date.now
@@ -38,7 +47,7 @@ export interface MemoryStore extends DedupeStore {
 
 type Entry =
   | { readonly state: 'leased'; readonly owner: string; readonly attempts: number }
-  | { readonly state: 'done' }
+  | { readonly state: 'done'; readonly since: number }
   | { readonly state: 'free'; readonly attempts: number };
 
 interface Watch {
@@ -48,7 +57,7 @@ interface Watch {
 }
 
 const DEFAULT_MEMORY_STORE_MAX = 100_000;
-const DONE: Entry = Object.freeze({ state: 'done' });
+const DEFAULT_REPLAY_WINDOW_SECONDS = 600;
 
 /**
  * The embedded store: delivery keys in an `lru-cache` with a time-to-live per
@@ -61,15 +70,26 @@ const DONE: Entry = Object.freeze({ state: 'done' });
  */
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const max = options.max === undefined ? DEFAULT_MEMORY_STORE_MAX : positiveNumber('memoryStore.max', options.max, true);
+  const replayWindowMs =
+    1000 * (options.replayWindowSeconds === undefined ? DEFAULT_REPLAY_WINDOW_SECONDS : positiveNumber('memoryStore.replayWindowSeconds', options.replayWindowSeconds));
+  const now = options.now ?? Date.now;
   // ttlResolution 0: read the clock on every check, so an injected clock is honoured at once.
-  const keys = new LRUCache<string, Entry>({ max, ttlResolution: 0, perf: { now: options.now ?? Date.now } });
+  const keys = new LRUCache<string, Entry>({ max, ttlResolution: 0, perf: { now } });
   const watches = new Map<string, Watch>();
 
-  /** Room for one more key, forgetting only keys whose time is up; false when none can go. */
+  /**
+   * Room for one more key, forgetting only expired keys, or the least recently
+   * used one once it is past the replay window; false when none may go.
+   */
   function hasRoom(): boolean {
     if (keys.size < max) return true;
     keys.purgeStale();
-    return keys.size < max;
+    if (keys.size < max) return true;
+    const oldest = keys.rkeys().next().value;
+    const entry = oldest === undefined ? undefined : keys.peek(oldest);
+    if (oldest === undefined || entry?.state !== 'done' || now() - entry.since < replayWindowMs) return false;
+    keys.delete(oldest);
+    return true;
   }
 
   function watch(taskId: string, dueAt: number, now: number): void {
@@ -104,7 +124,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       const entry = keys.get(key);
       if (entry?.state === 'leased' && entry.owner !== owner) return false;
       if (entry === undefined && !hasRoom()) return false;
-      keys.set(key, DONE, { ttl: ttlSeconds * 1000 });
+      keys.set(key, { state: 'done', since: now() }, { ttl: ttlSeconds * 1000 });
       if (unwatchTaskId !== undefined) watches.delete(unwatchTaskId);
       return true;
     },
