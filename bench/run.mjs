@@ -1,12 +1,12 @@
-// npm run bench [-- --quick] [--duration s] [--rounds n] [--connections n] [--servers a,b] [--skip-memory] [--unpinned]
+// npm run bench [-- --quick] [--duration s] [--rounds n] [--connections n] [--servers a,b] [--skip-memory] [--skip-cold-start] [--unpinned]
 //
-// Starts four servers as separate processes on loopback (raw node:http, the
-// hand-written Express handler, Octokit's createNodeMiddleware on Express, and
-// piapiWebhook on Express), drives them in alternating rounds (A B C D A B C D …)
-// with autocannon over keep-alive connections, each server first with a unique
-// delivery per request and then with one fixed delivery (the duplicate path), and
-// reports medians, and ratios as medians of per-round ratios. Then runs the memory
-// check. A complete run writes the tables to BENCHMARKS.md.
+// Starts every server of servers/ that a group below names, each as its own
+// process on loopback (a redis-server of its own for the redisStore row), drives
+// them in alternating rounds (A B C … A B C …) with autocannon over keep-alive
+// connections, each server first with a unique delivery per request and then
+// with one fixed delivery (the duplicate path), and reports medians, and ratios
+// as medians of per-round ratios, against their targets. Then runs the memory
+// and cold-start checks. A complete run writes the tables to BENCHMARKS.md.
 //
 // On Linux with two CPUs or more, the servers share the last CPU and this load
 // generator gets the others (taskset), so that neither steals the other's core.
@@ -18,9 +18,44 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { fixture } from 'piapi-webhook/testing';
+import { coldStart } from './cold-start.mjs';
+import { startRedis } from './redis-server.mjs';
 import { SECRET } from './servers/listen.mjs';
+import { median, verdict } from './stats.mjs';
 
-const ALL_SERVERS = 'raw,handwritten,octokit,piapi';
+/**
+ * The tables of the report. In each, `subject` is compared with the other rows;
+ * a ratio with a target says whether it is met. `raw` (node:http alone) is the
+ * ceiling of the first two groups and runs once.
+ */
+const GROUPS = [
+  {
+    title: 'Express 5',
+    note: 'Every server runs on the same Express 5 (but raw, which is node:http alone).',
+    servers: ['raw', 'handwritten', 'octokit', 'piapi'],
+    subject: 'piapi',
+    ratios: [{ other: 'handwritten', label: 'hand-written' }, { other: 'octokit' }, { other: 'raw' }],
+  },
+  {
+    title: 'node:http, no framework',
+    note: 'The middleware and Octokit\'s createNodeMiddleware as the whole node:http server; node-redis is node-piapi with redisStore on a redis-server of the bench\'s own, on the servers\' CPU.',
+    servers: ['raw', 'node-octokit', 'node-piapi', 'node-redis'],
+    subject: 'node-piapi',
+    ratios: [
+      { other: 'raw', target: 0.75 },
+      { other: 'node-octokit', target: 1.15 },
+      { other: 'node-piapi', subject: 'node-redis', target: 0.6 },
+    ],
+  },
+  {
+    title: 'Fetch handler on Node (@hono/node-server)',
+    note: 'piapiWebhookHandler against a hand-written Fetch handler (`await req.json()`, `!==`, `Response.json`), both on @hono/node-server.',
+    servers: ['fetch-handwritten', 'fetch-piapi'],
+    subject: 'fetch-piapi',
+    ratios: [{ other: 'fetch-handwritten', label: 'hand-written', target: 1.0 }],
+  },
+];
+const ALL_SERVERS = [...new Set(GROUPS.flatMap((group) => group.servers))].join(',');
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
@@ -30,6 +65,7 @@ const { values: args } = parseArgs({
     // A subset, or other files in servers/, for focused comparisons; only a full run writes BENCHMARKS.md.
     servers: { type: 'string', default: ALL_SERVERS },
     'skip-memory': { type: 'boolean', default: false },
+    'skip-cold-start': { type: 'boolean', default: false },
     unpinned: { type: 'boolean', default: false },
   },
 });
@@ -57,11 +93,13 @@ function pinning() {
 }
 const pinned = pinning();
 
+const serverPrefix = pinned ? ['taskset', '-c', String(pinned.serverCpu)] : [];
+
 /** Starts one server process and resolves with its port once it listens. */
-function start(name) {
+function start(name, env) {
   const file = new URL(`./servers/${name}.mjs`, import.meta.url).pathname;
-  const [command, argv] = pinned ? ['taskset', ['-c', String(pinned.serverCpu), process.execPath, file]] : [process.execPath, [file]];
-  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [command, ...argv] = [...serverPrefix, process.execPath, file];
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${name} server exited with ${code}`)));
     createInterface({ input: child.stdout }).once('line', (line) => resolve({ name, child, port: JSON.parse(line).port }));
@@ -81,7 +119,7 @@ function drive({ name, port }, fixed, seconds = duration) {
   const setupRequest = (request) => {
     const body = fixed ? fixedBody : bodyFor(`unique-${sequence++}`, Math.floor(Date.now() / 1000));
     const headers = { 'content-type': 'application/json', 'x-webhook-secret': SECRET };
-    if (name === 'octokit') {
+    if (name.endsWith('octokit')) {
       // GitHub's headers: Octokit refuses a delivery without them.
       headers['x-github-event'] = 'ping';
       headers['x-github-delivery'] = String(sequence);
@@ -92,17 +130,13 @@ function drive({ name, port }, fixed, seconds = duration) {
   return autocannon({ url: `http://127.0.0.1:${port}`, connections, duration: seconds, requests: [{ setupRequest }] });
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-
 const MODES = [
   ['unique', false],
   ['duplicate', true],
 ];
-const servers = await Promise.all(SERVERS.map(start));
+// The redisStore row's own redis-server, on the servers' CPU: its work is the server side's cost.
+const redis = SERVERS.includes('node-redis') ? await startRedis(serverPrefix) : undefined;
+const servers = await Promise.all(SERVERS.map((name) => start(name, redis ? { REDIS_URL: redis.url } : {})));
 const runs = Object.fromEntries(MODES.map(([mode]) => [mode, Object.fromEntries(SERVERS.map((name) => [name, []]))]));
 try {
   // A short unrecorded run each, so that no server is measured before the JIT has warmed it.
@@ -119,6 +153,7 @@ try {
   }
 } finally {
   for (const { child } of servers) child.kill();
+  redis?.stop();
 }
 
 /** The median, over the rounds, of `a`'s requests/s over `b`'s in the same round: neighbours in time, so drift cancels. */
@@ -126,30 +161,45 @@ function pairedRatio(a, b) {
   return a && b ? median(a.map((result, round) => result.requests.average / b[round].requests.average)) : undefined;
 }
 
-function table(mode) {
-  const rows = Object.fromEntries(
-    SERVERS.map((name) => {
-      const results = runs[mode][name];
-      return [
-        name,
-        {
-          rps: median(results.map((result) => result.requests.average)),
-          p50: median(results.map((result) => result.latency.p50)),
-          p99: median(results.map((result) => result.latency.p99)),
-          non2xx: results.reduce((sum, result) => sum + result.non2xx + result.errors + result.timeouts, 0),
-        },
-      ];
-    }),
-  );
+function table(group, mode) {
+  const names = group.servers.filter((name) => SERVERS.includes(name));
   const lines = ['| server | requests/s | p50 ms | p99 ms | non-2xx or errors |', '|---|---:|---:|---:|---:|'];
-  for (const name of SERVERS) {
-    const { rps, p50, p99, non2xx } = rows[name];
+  for (const name of names) {
+    const results = runs[mode][name];
+    const rps = median(results.map((result) => result.requests.average));
+    const p50 = median(results.map((result) => result.latency.p50));
+    const p99 = median(results.map((result) => result.latency.p99));
+    const non2xx = results.reduce((sum, result) => sum + result.non2xx + result.errors + result.timeouts, 0);
     lines.push(`| ${name} | ${Math.round(rps)} | ${p50} | ${p99} | ${non2xx} |`);
   }
-  const ratio = (other) => pairedRatio(runs[mode].piapi, runs[mode][other])?.toFixed(2) ?? 'n/a';
-  lines.push('', `piapi / hand-written: **${ratio('handwritten')}**, piapi / octokit: **${ratio('octokit')}**, piapi / raw: **${ratio('raw')}**`);
+  const ratios = group.ratios.map(({ other, subject = group.subject, label = other, target }) => {
+    const ratio = pairedRatio(runs[mode][subject], runs[mode][other]);
+    const shown = ratio === undefined ? 'n/a' : ratio.toFixed(2);
+    // Targets are set for unique deliveries, the path every new task takes.
+    const against = target === undefined || ratio === undefined || mode !== 'unique' ? '' : ` (target ≥ ${target.toFixed(2)}: ${verdict(ratio, target, 'min')})`;
+    return `${subject} / ${label}: **${shown}**${against}`;
+  });
+  lines.push('', ratios.join(', '));
   return lines.join('\n');
 }
+
+const groupsRun = GROUPS.filter((group) => group.servers.some((name) => name !== 'raw' && SERVERS.includes(name)));
+const sections = groupsRun.flatMap((group) => [
+  `## ${group.title}`,
+  '',
+  group.note,
+  '',
+  '### Unique deliveries (a new task_id on every request)',
+  '',
+  table(group, 'unique'),
+  '',
+  `### One fixed delivery (the duplicate path for ${group.subject})`,
+  '',
+  table(group, 'duplicate'),
+  '',
+  `${group.subject}'s duplicate path over its unique path: **${pairedRatio(runs.duplicate[group.subject], runs.unique[group.subject])?.toFixed(2) ?? 'n/a'}**`,
+  '',
+]);
 
 const memory = args['skip-memory'] ? '(skipped)' : await new Promise((resolve, reject) => {
   const child = spawn(process.execPath, ['--expose-gc', new URL('./memory.mjs', import.meta.url).pathname, ...(args.quick ? ['--quick'] : [])], {
@@ -160,6 +210,8 @@ const memory = args['skip-memory'] ? '(skipped)' : await new Promise((resolve, r
   child.once('exit', (code) => (code === 0 ? resolve(output.trim()) : reject(new Error(`memory check exited with ${code}`))));
 });
 
+const coldStartReport = args['skip-cold-start'] ? '(skipped)' : await coldStart(args.quick ? 3 : 15);
+
 const report = [
   '# Benchmarks',
   '',
@@ -168,18 +220,13 @@ const report = [
   pinned
     ? `The servers ran on CPU ${pinned.serverCpu} and the load generator on CPU ${pinned.loadCpus} (taskset).`
     : 'The servers and the load generator were not pinned to CPUs.',
-  'Each ratio is the median, over the rounds, of piapi\'s requests/s over the other server\'s in the same round.',
-  'Every server runs on the same Express 5 (but raw, which is node:http alone), in its own process on loopback. The body is a ~1.5 KB completed Midjourney notification.',
+  'Each ratio is the median, over the rounds, of one server\'s requests/s over the other\'s in the same round; targets apply to unique deliveries.',
+  'Every server runs in its own process on loopback. The body is a ~1.5 KB completed Midjourney notification.',
   '',
-  '## Unique deliveries (a new task_id on every request)',
+  ...sections,
+  '## Cold start',
   '',
-  table('unique'),
-  '',
-  '## One fixed delivery (the duplicate path for piapi)',
-  '',
-  table('duplicate'),
-  '',
-  `piapi's duplicate path over its unique path: **${pairedRatio(runs.duplicate.piapi, runs.unique.piapi)?.toFixed(2) ?? 'n/a'}**`,
+  coldStartReport,
   '',
   '## Memory',
   '',
@@ -187,4 +234,4 @@ const report = [
   '',
 ].join('\n');
 console.log(report);
-if (!args.quick && args.servers === ALL_SERVERS && !args['skip-memory']) writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), report);
+if (!args.quick && args.servers === ALL_SERVERS && !args['skip-memory'] && !args['skip-cold-start']) writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), report);
