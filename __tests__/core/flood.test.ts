@@ -31,7 +31,7 @@ it('handles 50 000 unique deliveries with the store bounded by its max, evicting
   const store = memoryStore({ max: 1000, now: () => NOW_MS });
   let handled = 0;
   let largestStore = 0;
-  const receiver = createReceiver(parseOptions({ secret: SECRET, now: () => NOW_MS, store, onTask: () => void (handled += 1) }), nodePlatform);
+  const receiver = createReceiver(parseOptions({ secret: SECRET, now: () => NOW_MS, store, onTask: () => void (handled += 1) }, memoryStore), nodePlatform);
 
   for (let index = 0; index < 50_000; index += 1) {
     const answer = await receive(receiver, `task-${index}`);

@@ -1,5 +1,8 @@
-import { parseOptions } from '../../lib/core/options.js';
-import { PiapiWebhookConfigError } from '../../lib/index.js';
+import { parseOptions as parseWithDefaultStore } from '../../lib/core/options.js';
+import { memoryStore, PiapiWebhookConfigError } from '../../lib/index.js';
+
+/** As the adapters call it: memoryStore is the default store. */
+const parseOptions = (options: unknown) => parseWithDefaultStore(options, memoryStore);
 
 const onTask = (): void => undefined;
 const valid = { secret: 'top-secret', onTask };

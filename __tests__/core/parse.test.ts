@@ -76,13 +76,54 @@ describe('parseNotification', () => {
     ['no status', withData('status', undefined), 'invalid_payload'],
     ['an empty status', withData('status', ''), 'invalid_payload'],
     ['a numeric status', withData('status', 99), 'invalid_payload'],
-    ['an output that is a string', withData('output', 'done'), 'invalid_payload'],
-    ['logs that are an object', withData('logs', {}), 'invalid_payload'],
-    ['an error code that is a string', withData('error', { code: '0', message: '' }), 'invalid_payload'],
-    ['a meta.usage.consume that is a string', withData('meta', { usage: { consume: '1' } }), 'invalid_payload'],
-    ['a config that is a string', withData('config', 'public'), 'invalid_payload'],
   ])('refuses %s with %s', (_name, body, expected) => {
     expect(reasonFor(body)).toBe(expected);
+  });
+
+  /** The warnings parseNotification reports for a body it accepts. */
+  function warningsFor(body: unknown): string[] {
+    const warnings: string[] = [];
+    parseNotification(body, warnings);
+    return warnings;
+  }
+
+  it.each<[string, string, string[]]>([
+    ['a meta.usage.frozen that is a string', withData('meta', { usage: { frozen: '0', consume: 0 } }), ['data.meta.usage.frozen must be number']],
+    ['an output that is a string', withData('output', 'done'), ['data.output must be object,null']],
+    ['logs that are an object', withData('logs', {}), ['data.logs must be array,null']],
+    ['an error code that is a string', withData('error', { code: '0', message: '' }), ['data.error.code must be integer']],
+    ['a config that is a string', withData('config', 'public'), ['data.config must be object']],
+    ['a webhook_config that is a string', withData('config', { webhook_config: 'x' }), ['data.config.webhook_config must be object']],
+    [
+      'several drifted fields at once',
+      withData('meta', { created_at: 1, usage: { consume: '1' }, is_using_private_pool: 'no' }),
+      ['data.meta.created_at must be string', 'data.meta.usage.consume must be number', 'data.meta.is_using_private_pool must be boolean'],
+    ],
+  ])('accepts %s, and reports the drift as warnings', (_name, body, expected) => {
+    expect(reasonFor(body)).toBe('accepted');
+    expect(warningsFor(body)).toEqual(expected);
+  });
+
+  it.each(fixtureNames)('reports no warning for the %s fixture', (name) => {
+    expect(warningsFor(JSON.stringify(loadFixture(name)))).toEqual([]);
+  });
+
+  it('still removes the echoed secret from a drifted config', () => {
+    const body = loadFixture('midjourney-imagine-completed') as unknown as { data: Record<string, unknown> };
+    body.data['input'] = 'drifted';
+    const parsed = parseNotification(JSON.stringify(body), []);
+    expect(JSON.stringify(parsed)).not.toContain('s3cr3t');
+  });
+
+  it.each([null, 123, true, ['a']])('refuses the already-parsed value %p with invalid_payload', (value) => {
+    expect(reasonFor(value)).toBe('invalid_payload');
+  });
+
+  it('decodes UTF-8 bytes given as a plain Uint8Array (no Buffer)', () => {
+    const body = notification({ task_id: 'tâche-✓' });
+    const bytes = new TextEncoder().encode(JSON.stringify(body));
+    expect(Buffer.isBuffer(bytes)).toBe(false);
+    expect(parseNotification(bytes).data.task_id).toBe('tâche-✓');
   });
 
   it('accepts the documented nulls and empty objects', () => {

@@ -1,5 +1,4 @@
 import bytes from 'bytes';
-import { memoryStore } from '../stores/memory.js';
 import type { DedupeStore } from './dedupe.js';
 import { PiapiWebhookConfigError, type PiapiWebhookStoreError, type RejectionReason } from './errors.js';
 import { describe, positiveNumber } from './option-checks.js';
@@ -13,6 +12,12 @@ export type WebhookOutcome =
       readonly statusCode: number;
       readonly task: PiapiTask;
       readonly context: PiapiWebhookContext;
+      /**
+       * Present only when optional fields drifted from PiAPI's documented shape
+       * (e.g. `data.meta.usage.frozen must be number`): the delivery is accepted
+       * anyway, since only what the receiver relies on is enforced.
+       */
+      readonly warnings?: readonly string[];
     }
   | {
       /** A retry, a concurrent copy, or a re-sent terminal status: answered 200, `onTask` does not run. */
@@ -233,11 +238,17 @@ function parseFunction<T>(option: string, value: T): NonNullable<T> {
   return value as NonNullable<T>;
 }
 
+/** Builds the store used when the `store` option is absent; adapters pass `memoryStore`, so the core imports no store. */
+export type DefaultStoreFactory = (options: { now: () => number }) => DedupeStore;
+
 /**
  * Turns the user's options into the complete internal configuration, or throws a
  * {@link PiapiWebhookConfigError} naming the first option that is wrong.
+ *
+ * @param options - what the user passed
+ * @param createDefaultStore - builds the store when `store` is not given
  */
-export function parseOptions(options: unknown): ReceiverConfig {
+export function parseOptions(options: unknown, createDefaultStore: DefaultStoreFactory): ReceiverConfig {
   if (!isPlainObject(options)) {
     throw new PiapiWebhookConfigError('options', `must be an object with at least { secret, onTask }, received ${describe(options)}.`);
   }
@@ -261,7 +272,7 @@ export function parseOptions(options: unknown): ReceiverConfig {
       : positiveNumber('maxSkewSeconds', given.maxSkewSeconds);
   const limitBytes = parseLimit(given.limit ?? DEFAULT_LIMIT);
 
-  const store = given.store === undefined ? memoryStore({ now }) : parseStore(given.store);
+  const store = given.store === undefined ? createDefaultStore({ now }) : parseStore(given.store);
   const storeTimeoutMs =
     given.storeTimeoutMs === undefined
       ? DEFAULT_STORE_TIMEOUT_MS

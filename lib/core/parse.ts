@@ -1,8 +1,10 @@
 import { PiapiWebhookRejection } from './errors.js';
-import { describeSchemaError, notificationValidator } from './schema.js';
+import { describeSchemaErrors, documentedShape, requiredShape } from './schema.js';
 import type { PiapiNotification, PiapiTask } from './types.js';
 
 const BYTE_ORDER_MARK = 0xfeff;
+// Not fatal: a stray invalid byte inside a string should not cost a genuine delivery (Node's Buffer decodes alike).
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 function parseJson(text: string): unknown {
   // RFC 8259 lets a parser ignore a leading byte order mark; JSON.parse does not.
@@ -22,21 +24,28 @@ function parseJson(text: string): unknown {
 function normalizeTask(task: PiapiTask): void {
   task.status = task.status.toLowerCase();
   const webhookConfig = task.config?.webhook_config;
-  if (webhookConfig !== undefined) delete webhookConfig['secret'];
+  if (typeof webhookConfig === 'object' && webhookConfig !== null) delete webhookConfig['secret'];
 }
 
 /**
  * Turns a request body into a validated, normalized notification, or throws a
  * {@link PiapiWebhookRejection} (`invalid_json` or `invalid_payload`).
  *
- * @param body - raw bytes or text, or a value an upstream JSON parser already produced
+ * Only what the receiver relies on is enforced (see `requiredShape`). An
+ * optional field that drifted from PiAPI's documented shape does not refuse
+ * the delivery: one line per drift is pushed into `warnings`, when given.
+ *
+ * @param body - raw bytes (a `Uint8Array`, such as a Node `Buffer`) or text, or a value an upstream JSON parser already produced
+ * @param warnings - receives the drift of optional fields
  */
-export function parseNotification(body: unknown): PiapiNotification {
-  const value =
-    typeof body === 'string' ? parseJson(body) : Buffer.isBuffer(body) ? parseJson(body.toString('utf8')) : body;
-  const validate = notificationValidator();
-  if (!validate(value)) {
-    throw new PiapiWebhookRejection('invalid_payload', describeSchemaError(validate.errors));
+export function parseNotification(body: unknown, warnings?: string[]): PiapiNotification {
+  const value = typeof body === 'string' ? parseJson(body) : body instanceof Uint8Array ? parseJson(utf8.decode(body)) : body;
+  // The full shape first: a genuine delivery passes it, and then costs one validation.
+  if (!documentedShape(value)) {
+    if (!requiredShape(value)) {
+      throw new PiapiWebhookRejection('invalid_payload', describeSchemaErrors(requiredShape.errors)[0]);
+    }
+    warnings?.push(...describeSchemaErrors(documentedShape.errors));
   }
   normalizeTask(value.data);
   return value;

@@ -3,7 +3,6 @@ import { PiapiWebhookRejection, PiapiWebhookStoreError, type RejectionReason } f
 import type { ReceiverConfig, WebhookOutcome } from './options.js';
 import { parseNotification } from './parse.js';
 import { createScheduler, type DrainReport, type PendingHandler } from './scheduler.js';
-import { notificationValidator } from './schema.js';
 import type { Platform } from './platform.js';
 import type { PiapiTask, PiapiWebhookContext } from './types.js';
 import { checkMediaType, checkTimestamp, createSecretCheck } from './verify.js';
@@ -27,12 +26,16 @@ export interface IncomingDelivery {
 /** What the adapter writes back, and what it runs once it has. */
 export interface ReceiverAnswer {
   readonly statusCode: number;
-  /** The JSON body, encoded. */
-  readonly body: Buffer;
+  /** The JSON body, encoded as UTF-8 (a plain `Uint8Array`: the core runs where `Buffer` does not exist). */
+  readonly body: Uint8Array;
   /** Every header of the answer: content type and length, and `Allow` or `Retry-After` where due. */
   readonly headers: Readonly<Record<string, string | number>>;
-  /** Starts `onTask`; the adapter calls it once the answer has been written. */
-  readonly afterResponse?: () => void;
+  /**
+   * Starts `onTask`; the adapter calls it once the answer has been written.
+   * `finished`, when given, is called once the handler has settled (or failed),
+   * for adapters that must keep the platform alive until then (`waitUntil`).
+   */
+  readonly afterResponse?: (finished?: () => void) => void;
 }
 
 /** The methods every adapter exposes on what it returns (the middleware, the Fetch handler, …). */
@@ -70,8 +73,10 @@ const EXTRA_HEADERS: Partial<Record<RejectionReason, Readonly<Record<string, str
   draining: { 'retry-after': RETRY_AFTER_SECONDS },
 };
 
+const utf8 = new TextEncoder();
+
 function jsonAnswer(statusCode: number, value: unknown, extraHeaders?: Readonly<Record<string, string>>): ReceiverAnswer {
-  const body = Buffer.from(JSON.stringify(value));
+  const body = utf8.encode(JSON.stringify(value));
   const headers = { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length, ...extraHeaders };
   return Object.freeze({ statusCode, body, headers: Object.freeze(headers) });
 }
@@ -118,8 +123,6 @@ export function createReceiver(config: ReceiverConfig, platform: Platform): Rece
   const inProgress = new Map<string, Promise<ReceiverAnswer>>();
   const logOutcomeFailure = logHookFailure('onOutcome');
   const logErrorHookFailure = logHookFailure('onError');
-  // Compile now, so the first delivery does not pay for it and a schema bug fails at startup.
-  notificationValidator();
 
   function emit(outcome: WebhookOutcome): void {
     if (onOutcome !== undefined) callSafely(() => onOutcome(outcome), logOutcomeFailure);
@@ -214,22 +217,36 @@ export function createReceiver(config: ReceiverConfig, platform: Platform): Rece
     return answerRejection(new PiapiWebhookRejection('internal_error'), task);
   }
 
+  /** The accepted outcome; `warnings` only when an optional field drifted from the documented shape. */
+  function emitAccepted(task: PiapiTask, context: PiapiWebhookContext, warnings: readonly string[]): void {
+    emit(warnings.length === 0 ? { type: 'accepted', statusCode: 200, task, context } : { type: 'accepted', statusCode: 200, task, context, warnings });
+  }
+
   /** The answer of ack 'immediate': 200, and for a new delivery its handler, to start once the answer is written. */
-  function immediateAnswer(claimed: boolean, place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext): ReceiverAnswer {
+  function immediateAnswer(claimed: boolean, place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext, warnings: readonly string[]): ReceiverAnswer {
     if (!claimed) return ACCEPTED;
-    emit({ type: 'accepted', statusCode: 200, task, context });
-    return { ...ACCEPTED, afterResponse: () => scheduler.start(place, (done) => runHandler(task, context, done)) };
+    emitAccepted(task, context, warnings);
+    return {
+      ...ACCEPTED,
+      afterResponse: (finished) =>
+        scheduler.start(place, (done) =>
+          runHandler(task, context, finished === undefined ? done : () => {
+            done();
+            finished();
+          }),
+        ),
+    };
   }
 
   /** ack 'immediate': answer 200 now, and run the handler once the answer has been written. */
-  function ackFirst(place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext): ReceiverAnswer | Promise<ReceiverAnswer> {
+  function ackFirst(place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext, warnings: readonly string[]): ReceiverAnswer | Promise<ReceiverAnswer> {
     const claimed = claim(place, task, context);
-    if (typeof claimed === 'boolean') return immediateAnswer(claimed, place, task, context);
-    return claimed.then((result) => immediateAnswer(result, place, task, context));
+    if (typeof claimed === 'boolean') return immediateAnswer(claimed, place, task, context, warnings);
+    return claimed.then((result) => immediateAnswer(result, place, task, context, warnings));
   }
 
   /** ack 'after-handler': answer with the handler's result; release the claim if it failed. */
-  async function ackAfterHandler(place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext): Promise<ReceiverAnswer> {
+  async function ackAfterHandler(place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext, warnings: readonly string[]): Promise<ReceiverAnswer> {
     if (!(await claim(place, task, context))) return ACCEPTED;
     const succeeded = await new Promise<boolean>((resolve) =>
       scheduler.start(place, (done) =>
@@ -240,7 +257,7 @@ export function createReceiver(config: ReceiverConfig, platform: Platform): Rece
       ),
     );
     if (succeeded) {
-      emit({ type: 'accepted', statusCode: 200, task, context });
+      emitAccepted(task, context, warnings);
       return ACCEPTED;
     }
     // Forget the claim before answering, so that PiAPI's retry is processed.
@@ -249,7 +266,7 @@ export function createReceiver(config: ReceiverConfig, platform: Platform): Rece
   }
 
   /** Capacity, dedupe and handler, for a notification that passed every check. */
-  function decide(task: PiapiTask, context: PiapiWebhookContext): ReceiverAnswer | Promise<ReceiverAnswer> {
+  function decide(task: PiapiTask, context: PiapiWebhookContext, warnings: readonly string[]): ReceiverAnswer | Promise<ReceiverAnswer> {
     const copyOf = inProgress.get(context.deliveryKey);
     if (copyOf !== undefined) {
       return copyOf.then((answer) => {
@@ -260,9 +277,9 @@ export function createReceiver(config: ReceiverConfig, platform: Platform): Rece
     // Held before the claim, so that a full queue refuses a delivery without claiming it.
     const place = scheduler.reserve(task.task_id, task.status, context.deliveryKey);
     if (typeof place === 'string') throw new PiapiWebhookRejection(place);
-    if (config.ack === 'immediate') return ackFirst(place, task, context);
+    if (config.ack === 'immediate') return ackFirst(place, task, context, warnings);
 
-    const answer = ackAfterHandler(place, task, context);
+    const answer = ackAfterHandler(place, task, context, warnings);
     inProgress.set(context.deliveryKey, answer);
     const forget = (): void => void inProgress.delete(context.deliveryKey);
     answer.then(forget, forget);
@@ -273,7 +290,8 @@ export function createReceiver(config: ReceiverConfig, platform: Platform): Rece
   function answerBody(body: unknown): ReceiverAnswer | Promise<ReceiverAnswer> {
     let task: PiapiTask | undefined;
     try {
-      const notification = parseNotification(body);
+      const warnings: string[] = [];
+      const notification = parseNotification(body, warnings);
       task = notification.data;
       const receivedAt = config.now();
       checkTimestamp(notification.timestamp, receivedAt, config.maxSkewSeconds);
@@ -282,7 +300,7 @@ export function createReceiver(config: ReceiverConfig, platform: Platform): Rece
         receivedAt,
         deliveryKey: deliveryKey(task, notification.timestamp),
       };
-      const answer = decide(task, context);
+      const answer = decide(task, context, warnings);
       return isThenable(answer) ? Promise.resolve(answer).catch((error: unknown) => answerError(error, task)) : answer;
     } catch (error) {
       return answerError(error, task);

@@ -3,6 +3,7 @@ import type { PiapiWebhookRejection } from '../core/errors.js';
 import { parseOptions, type PiapiWebhookOptions } from '../core/options.js';
 import { createReceiver, type IncomingDelivery, type ReceiverAnswer, type WebhookControls } from '../core/receiver.js';
 import { nodePlatform } from '../node/platform.js';
+import { memoryStore } from '../stores/memory.js';
 import { readRequestBody } from './read-body.js';
 
 /**
@@ -78,7 +79,7 @@ class NodeDelivery implements IncomingDelivery {
  * ```
  */
 export function piapiWebhook(options: PiapiWebhookOptions): PiapiWebhookMiddleware {
-  const config = parseOptions(options);
+  const config = parseOptions(options, memoryStore);
   const receiver = createReceiver(config, nodePlatform);
 
   function piapiWebhookMiddleware(req: IncomingMessage, res: ServerResponse): void {

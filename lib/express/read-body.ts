@@ -14,8 +14,29 @@ const RAW_BODY_REASONS: Readonly<Record<string, RejectionReason>> = {
   'stream.encoding.set': 'body_unavailable',
 };
 
-function hasParsedBody(body: unknown): boolean {
-  return Buffer.isBuffer(body) || typeof body === 'string' || (typeof body === 'object' && body !== null);
+/**
+ * A string left by an upstream parser is raw text (`express.text()`), to be parsed
+ * here, unless it is shorter than the body that was sent: then `express.json({ strict: false })`
+ * decoded a JSON string, and the body was a double-encoded notification, which PiAPI never sends.
+ */
+function isDecodedJsonString(req: IncomingMessage, text: string): boolean {
+  const declared = req.headers['content-length'];
+  return declared !== undefined && Buffer.byteLength(text, 'utf8') !== Number(declared);
+}
+
+/**
+ * What an upstream parser left, as the core takes it: raw bytes as text (decoded
+ * here with Node's fast decoder), anything else as is. `undefined` means that no
+ * parser ran and something else drained the stream; a parsed `null`, number or
+ * boolean (`express.json({ strict: false })`) goes on, and the schema refuses it.
+ */
+function parsedBody(req: ParsedRequest, callback: (error: PiapiWebhookRejection | undefined, body?: unknown) => void): void {
+  const { body } = req;
+  if (body === undefined) callback(new PiapiWebhookRejection('body_unavailable'));
+  else if (Buffer.isBuffer(body)) callback(undefined, body.toString('utf8'));
+  else if (typeof body === 'string' && isDecodedJsonString(req, body)) {
+    callback(new PiapiWebhookRejection('invalid_payload', 'The body is a JSON string, not an object: was the notification JSON-encoded twice?'));
+  } else callback(undefined, body);
 }
 
 /**
@@ -32,14 +53,14 @@ export function readRequestBody(
   const parsed = req as ParsedRequest;
   // body-parser 1 (Express 4) sets _body; body-parser 2 (Express 5) leaves an ended stream.
   if (parsed._body === true || !req.readable) {
-    if (hasParsedBody(parsed.body)) callback(undefined, parsed.body);
-    else callback(new PiapiWebhookRejection('body_unavailable'));
+    parsedBody(parsed, callback);
     return;
   }
   const length = req.headers['content-length'] ?? null;
   getRawBody(req, { length, limit: limitBytes }, (error, body) => {
     if (error === null || error === undefined) {
-      callback(undefined, body);
+      // Decoded here rather than in the core: Buffer's decoder is Node's fastest path.
+      callback(undefined, body.toString('utf8'));
       return;
     }
     const type = (error as { type?: unknown }).type;

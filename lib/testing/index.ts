@@ -157,3 +157,4 @@ export function sendNotification(
 }
 
 export type { PiapiNotification, PiapiTask };
+export { createRequest, type CreateRequestOptions } from './request.js';

@@ -1,0 +1,128 @@
+import { PiapiWebhookRejection } from '../core/errors.js';
+import { parseOptions, type PiapiWebhookOptions } from '../core/options.js';
+import { createReceiver, type IncomingDelivery, type ReceiverAnswer, type WebhookControls } from '../core/receiver.js';
+import { memoryStore } from '../stores/memory.js';
+import { webPlatform } from '../web/platform.js';
+import { discardBody, readLimitedBody } from './read-stream.js';
+
+/**
+ * What a platform offers to keep work alive after the response: Cloudflare's
+ * `ExecutionContext`, `{ waitUntil }` from `@vercel/functions`, or
+ * `{ waitUntil: after }` with Next.js. Only `waitUntil` is used, and it is
+ * called as a method of this object (workerd throws "Illegal invocation" otherwise).
+ */
+export interface WaitUntilContext {
+  waitUntil?(promise: Promise<unknown>): void;
+}
+
+/** The Fetch handler `piapiWebhookHandler()` returns, with the same methods as the Express middleware. */
+export interface PiapiWebhookHandler extends WebhookControls {
+  /**
+   * Answers one request. With `ack: 'immediate'`, `onTask` runs after the
+   * answer: inside `context.waitUntil` when given (serverless platforms need
+   * it), in the background otherwise (long-lived servers: Bun, Deno, Node).
+   *
+   * @param request - the incoming `Request`
+   * @param context - where to register post-answer work, when the platform has it
+   */
+  (request: Request, context?: WaitUntilContext): Promise<Response>;
+}
+
+function logFailure(what: string): (error: unknown) => void {
+  return (error) => console.error(`[piapi-webhook] ${what}:`, error);
+}
+
+/**
+ * Runs `afterResponse` (it starts `onTask`) in a later task, so the runtime
+ * sends the answer first, and settles once the handler has; never rejects.
+ */
+function runAfterResponse(afterResponse: NonNullable<ReceiverAnswer['afterResponse']>): Promise<void> {
+  return new Promise((resolve) => {
+    setTimeout(() => {
+      try {
+        afterResponse(resolve);
+      } catch (error) {
+        logFailure('could not start a handler')(error);
+        resolve();
+      }
+    }, 0);
+  });
+}
+
+/** A `Request` as the core sees it; `respond` settles the handler's promise with the `Response`. */
+class FetchDelivery implements IncomingDelivery {
+  readonly method: string;
+  readonly secret: string | undefined;
+  readonly contentType: string | undefined;
+  readonly contentEncoding: string | undefined;
+  private bodyTouched = false;
+
+  constructor(
+    private readonly request: Request,
+    private readonly context: WaitUntilContext | undefined,
+    private readonly resolve: (response: Response) => void,
+  ) {
+    const { headers } = request;
+    this.method = request.method;
+    this.secret = headers.get('x-webhook-secret') ?? undefined;
+    this.contentType = headers.get('content-type') ?? undefined;
+    this.contentEncoding = headers.get('content-encoding') ?? undefined;
+  }
+
+  readBody(limitBytes: number, callback: (error: PiapiWebhookRejection | undefined, body?: unknown) => void): void {
+    this.bodyTouched = true;
+    readLimitedBody(this.request, limitBytes).then(
+      (bytes) => callback(undefined, bytes),
+      // Anything but a rejection: the stream was locked or broken by someone else.
+      (error: unknown) => callback(error instanceof PiapiWebhookRejection ? error : new PiapiWebhookRejection('body_unavailable')),
+    );
+  }
+
+  respond(answer: ReceiverAnswer): void {
+    // Refused before reading (wrong secret, media type): let the runtime drop the body instead of buffering it.
+    if (!this.bodyTouched) discardBody(this.request);
+    const headers: Record<string, string> = {};
+    // content-length is left to the runtime, which frames the body it is given.
+    for (const [name, value] of Object.entries(answer.headers)) if (name !== 'content-length') headers[name] = String(value);
+    this.resolve(new Response(answer.body, { status: answer.statusCode, headers }));
+
+    const { afterResponse } = answer;
+    if (afterResponse === undefined) return;
+    const work = runAfterResponse(afterResponse);
+    const { context } = this;
+    if (typeof context?.waitUntil !== 'function') return;
+    try {
+      context.waitUntil(work);
+    } catch (error) {
+      // e.g. Next's after() outside a request scope: the handler still runs, in the background.
+      logFailure('waitUntil threw; the handler runs in the background')(error);
+    }
+  }
+}
+
+/**
+ * Creates the Fetch handler that receives PiAPI webhooks: Web-standard
+ * `Request` in, `Response` out, for Next.js route handlers, Vercel and
+ * Cloudflare Workers, Hono, Bun and Deno. Same options, checks, answers and
+ * reason codes as the Express middleware, with SHA-256 from Web Crypto; it
+ * imports no `node:*` module and does not use `Buffer` or `eval`.
+ *
+ * @param options - see {@link PiapiWebhookOptions}; validated here, before it returns
+ * @throws PiapiWebhookConfigError when an option is missing or wrong
+ *
+ * @example
+ * ```ts
+ * const handle = piapiWebhookHandler({ secret: env.PIAPI_WEBHOOK_SECRET, onTask });
+ * export default { fetch: (request, env, ctx) => handle(request, ctx) };
+ * ```
+ */
+export function piapiWebhookHandler(options: PiapiWebhookOptions): PiapiWebhookHandler {
+  const config = parseOptions(options, memoryStore);
+  const receiver = createReceiver(config, webPlatform);
+
+  function handle(request: Request, context?: WaitUntilContext): Promise<Response> {
+    return new Promise((resolve) => receiver.receive(new FetchDelivery(request, context, resolve)));
+  }
+
+  return Object.assign(handle, receiver.controls);
+}

@@ -1,0 +1,57 @@
+import { PiapiWebhookRejection } from '../core/errors.js';
+
+/** Lets go of a body that will not be read, so the runtime can drop it rather than buffer it. */
+export function discardBody(request: Request): void {
+  const { body } = request;
+  if (body !== null && !body.locked) body.cancel().catch(() => undefined);
+}
+
+function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1 && chunks[0] !== undefined) return chunks[0];
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}
+
+/**
+ * Reads a request's body, refusing it as soon as it is known to pass
+ * `limitBytes`: from its content-length before a byte is read, or while
+ * streaming, counting bytes as they arrive and cancelling the rest. A 1 GB body
+ * costs at most `limitBytes` of memory.
+ */
+export async function readLimitedBody(request: Request, limitBytes: number): Promise<Uint8Array> {
+  const declared = request.headers.get('content-length');
+  if (declared !== null && Number(declared) > limitBytes) {
+    discardBody(request);
+    throw new PiapiWebhookRejection('payload_too_large');
+  }
+  // Read already: Hono's c.req.json(), or a second handle() of the same Request.
+  if (request.bodyUsed) throw new PiapiWebhookRejection('body_unavailable');
+  if (request.body === null) return new Uint8Array(0);
+
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > limitBytes) {
+        reader.cancel().catch(() => undefined);
+        throw new PiapiWebhookRejection('payload_too_large');
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    if (error instanceof PiapiWebhookRejection) throw error;
+    throw new PiapiWebhookRejection('invalid_body');
+  } finally {
+    reader.releaseLock();
+  }
+  return concat(chunks, total);
+}
