@@ -14,7 +14,7 @@ describe('the packed tarball on Node servers', () => {
   let dir: string;
 
   beforeAll(async () => {
-    dir = await consumerProject(await packTarball(), ['hono@^4', '@hono/node-server@^1', 'fastify@^5']);
+    dir = await consumerProject(await packTarball(), ['hono@^4', '@hono/node-server@^2', 'fastify@^5']);
   });
 
   afterAll(() => {
