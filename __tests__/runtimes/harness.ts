@@ -146,11 +146,24 @@ function stopper(child: ChildProcess): () => Promise<void> {
     });
 }
 
+/** The line a consumer app prints once it listens: `listening <port>`. */
+const LISTENING = (line: string): string | undefined => {
+  const port = /^listening (\d+)$/.exec(line.trim())?.[1];
+  return port === undefined ? undefined : `http://127.0.0.1:${port}`;
+};
+
 /**
- * Starts a consumer server and resolves once it prints `listening <port>`. Fails
- * with its output if it exits first, or at the deadline.
+ * Starts a server process and resolves once a line of its output tells that it
+ * listens (`ready` turns that line into its base URL; by default the apps'
+ * `listening <port>`). Fails with its output if it exits first, or at the deadline.
  */
-export function startServer(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<RunningServer> {
+export function startServer(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+  ready: (line: string) => string | undefined = LISTENING,
+): Promise<RunningServer> {
   const child = spawn(command, args, { cwd, env: { ...process.env, PIAPI_SECRET: SECRET, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const stop = stopper(child);
@@ -159,19 +172,30 @@ export function startServer(command: string, args: string[], cwd: string, env: N
       clearTimeout(timer);
       void stop().then(() => reject(new Error(`${command} ${args.join(' ')}: ${why}\n${output.join('\n')}`)));
     };
-    const timer = setTimeout(() => fail('no "listening <port>" line before the deadline'), DEADLINE_MS);
+    const timer = setTimeout(() => fail('no line saying it listens before the deadline'), DEADLINE_MS);
     createInterface({ input: child.stderr! }).on('line', (line) => output.push(line));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       output.push(line);
-      const match = /^listening (\d+)$/.exec(line.trim());
-      if (match) {
+      const url = ready(line);
+      if (url !== undefined) {
         clearTimeout(timer);
-        resolve({ url: `http://127.0.0.1:${match[1]}`, output, stop });
+        resolve({ url, output, stop });
       }
     });
     child.once('error', (error) => fail(String(error)));
     child.once('exit', (code, signal) => fail(`exited (${code ?? signal}) before listening`));
   });
+}
+
+/** Resolves once `server` has printed a line that matches, polling its output until the deadline. */
+export async function waitForOutput(server: RunningServer, pattern: RegExp): Promise<string> {
+  const deadline = Date.now() + DEADLINE_MS;
+  for (;;) {
+    const line = server.output.find((text) => pattern.test(text));
+    if (line !== undefined) return line;
+    if (Date.now() > deadline) throw new Error(`no output line matched ${pattern}:\n${server.output.join('\n')}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /**
@@ -281,10 +305,13 @@ export function rawPost(hookUrl: string, headers: Record<string, string>, body: 
   });
 }
 
-/** A body over the consumer apps' 8 kB limit, in chunks, without a content-length and without its end: only reading past the limit can answer it. */
-function streamedPastLimit(): string {
-  const chunk = 'x'.repeat(1024);
-  return `1\r\n{\r\n${`${(1024).toString(16)}\r\n${chunk}\r\n`.repeat(9)}`;
+/**
+ * A chunked body of `kilobytes` kB, without its last chunk: only a server that
+ * stops reading past its limit can answer it.
+ */
+export function streamedPastLimit(kilobytes: number): string {
+  const chunk = `${(1024).toString(16)}\r\n${'x'.repeat(1024)}\r\n`;
+  return `1\r\n{\r\n${chunk.repeat(kilobytes)}`;
 }
 
 /**
@@ -311,6 +338,6 @@ export async function expectReceiverBehaviour(url: string, hookUrl = `${url}/hoo
   const oversized = JSON.stringify({ ...createNotification(), padding: 'x'.repeat(16 * 1024) });
   const tooLarge = { status: 413, body: expect.objectContaining({ error: 'payload_too_large' }) };
   expect(await rawPost(hookUrl, { 'content-length': String(Buffer.byteLength(oversized)) }, oversized)).toEqual(tooLarge);
-  expect(await rawPost(hookUrl, { 'transfer-encoding': 'chunked' }, streamedPastLimit())).toEqual(tooLarge);
+  expect(await rawPost(hookUrl, { 'transfer-encoding': 'chunked' }, streamedPastLimit(9))).toEqual(tooLarge);
   expect(await handled(url)).toEqual([genuineId, later.data.task_id]);
 }
