@@ -62,7 +62,8 @@ describe('the packed tarball in Bun, Deno and workerd', () => {
   });
 
   it('holds in Bun.serve', async () => {
-    server = await startServer(join(bin, 'bun'), ['run', 'bun.mjs'], dir, { BUN_CONFIG_NO_AUTO_INSTALL: '1' });
+    // --no-install: modules come from the node_modules npm installed, never fetched by Bun itself.
+    server = await startServer(join(bin, 'bun'), ['--no-install', 'run', 'bun.mjs'], dir);
     await expectReceiverBehaviour(server.url);
   });
 
