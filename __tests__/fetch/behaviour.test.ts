@@ -1,6 +1,6 @@
 import { gate } from '../helpers/apps.js';
 import { loadFixture, notification, NOW_S, SECRET } from '../helpers/notifications.js';
-import { createHandler, ExecutionContextLike, meteredStream, post, streamingPost, URL } from './helpers.js';
+import { bodyOf, createHandler, ExecutionContextLike, meteredStream, post, streamingPost, URL } from './helpers.js';
 
 describe('piapiWebhookHandler (Fetch)', () => {
   describe('a valid delivery, the first time', () => {
@@ -189,7 +189,7 @@ describe('piapiWebhookHandler (Fetch)', () => {
       const { stream, meter } = meteredStream(1, 16);
       const response = await handle(streamingPost(stream, SECRET, { 'content-type': contentType }));
       expect(response.status).toBe(415);
-      expect((await response.json()).error).toBe('unsupported_media_type');
+      expect((await bodyOf(response)).error).toBe('unsupported_media_type');
       expect(meter.pulled).toBe(0);
     });
 
@@ -208,7 +208,7 @@ describe('piapiWebhookHandler (Fetch)', () => {
       const { stream, meter } = meteredStream((1024 * 1024 * 1024) / chunkSize, chunkSize, new TextEncoder().encode('{"timestamp":'));
       const response = await handle(streamingPost(stream));
       expect(response.status).toBe(413);
-      expect((await response.json()).error).toBe('payload_too_large');
+      expect((await bodyOf(response)).error).toBe('payload_too_large');
       expect(meter.bytes).toBeLessThanOrEqual(1024 * 1024 + 2 * chunkSize);
       expect(meter.cancelled).toBe(true);
       expect(received).toHaveLength(0);
@@ -220,7 +220,7 @@ describe('piapiWebhookHandler (Fetch)', () => {
       await request.text();
       const response = await handle(request);
       expect(response.status).toBe(500);
-      expect((await response.json()).error).toBe('body_unavailable');
+      expect((await bodyOf(response)).error).toBe('body_unavailable');
     });
   });
 
@@ -248,7 +248,7 @@ describe('piapiWebhookHandler (Fetch)', () => {
       const { handle } = createHandler({ ack: 'after-handler', onTask: () => Promise.reject(new Error('boom')), onError: () => undefined });
       const response = await handle(post(notification()));
       expect(response.status).toBe(500);
-      expect((await response.json()).error).toBe('handler_failed');
+      expect((await bodyOf(response)).error).toBe('handler_failed');
     });
   });
 

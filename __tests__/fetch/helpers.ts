@@ -88,3 +88,8 @@ export class ExecutionContextLike {
     this.#promises.push(promise);
   }
 }
+
+/** The JSON body of an answer. */
+export async function bodyOf(response: Response): Promise<{ error?: string; message?: string; ok?: boolean }> {
+  return (await response.json()) as { error?: string; message?: string; ok?: boolean };
+}

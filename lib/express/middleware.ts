@@ -4,7 +4,7 @@ import { parseOptions, type PiapiWebhookOptions } from '../core/options.js';
 import { createReceiver, type IncomingDelivery, type ReceiverAnswer, type WebhookControls } from '../core/receiver.js';
 import { nodePlatform } from '../node/platform.js';
 import { memoryStore } from '../stores/memory.js';
-import { readRequestBody } from './read-body.js';
+import { readRequestBody } from '../node/read-body.js';
 
 /**
  * The request handler `piapiWebhook()` returns. It is typed on Node's own request

@@ -1,0 +1,2 @@
+// piapi-webhook/fastify: the Fastify 5 plugin.
+export { piapiWebhookPlugin, type PiapiWebhookPluginOptions } from './plugin.js';
