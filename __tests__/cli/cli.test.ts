@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { eventually } from '../helpers/wait.js';
 import express from 'express';
 import { piapiWebhook, type PiapiTask } from '../../lib/index.js';
 
@@ -151,12 +152,9 @@ describe('piapi-webhook CLI', () => {
     });
 
     async function lineFor(text: string): Promise<string> {
-      for (let attempt = 0; attempt < 100; attempt += 1) {
-        const line = lines.find((candidate) => candidate.includes(text));
-        if (line !== undefined) return line;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      throw new Error(`no line with ${text} in:\n${lines.join('\n')}`);
+      const find = () => lines.find((candidate) => candidate.includes(text));
+      await eventually(() => find() !== undefined, `a line with ${text} in:\n${lines.join('\n')}`);
+      return find()!;
     }
 
     it('prints one line per delivery: accepted, then duplicate, then refused with the reason', async () => {

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { createApp, expressVersions, settle } from '../helpers/apps.js';
 import { loadFixture, notification, NOW_S, SECRET } from '../helpers/notifications.js';
+import { eventually } from '../helpers/wait.js';
 
 const PATH = '/piapi/webhook';
 
@@ -428,7 +429,7 @@ describe.each(expressVersions)('piapiWebhook on %s', (_version, express) => {
         const server = app.listen(0);
         try {
           await post(server, notification()).catch(() => undefined);
-          for (let wait = 0; wait < 50 && received.length === 0; wait += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+          await eventually(() => received.length === 1, 'the handler to run');
         } finally {
           server.close();
         }

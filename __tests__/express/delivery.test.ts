@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { PiapiWebhookStoreError, type DedupeStore, type WebhookOutcome } from '../../lib/index.js';
 import { createApp, expressVersions, gate, settle } from '../helpers/apps.js';
 import { notification, SECRET } from '../helpers/notifications.js';
+import { eventually as until } from '../helpers/wait.js';
 
 function post(target: Parameters<typeof request>[0], body: unknown) {
   return request(target)
@@ -12,10 +13,6 @@ function post(target: Parameters<typeof request>[0], body: unknown) {
     .send(JSON.stringify(body));
 }
 
-/** Waits until `condition` holds, checking every few milliseconds. */
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 2));
-}
 
 const types = (outcomes: WebhookOutcome[]) => outcomes.map((outcome) => outcome.type);
 
@@ -33,24 +30,21 @@ describe.each(expressVersions)('delivery guarantees on %s', (_version, express) 
   describe("ack: 'after-handler'", () => {
     it('answers 200 only once the handler has finished', async () => {
       const hold = gate();
+      let started = false;
       let finished = false;
       const { app } = createApp(express, {
         ack: 'after-handler',
         onTask: async () => {
+          started = true;
           await hold.promise;
           finished = true;
         },
       });
-      let answered = false;
-      const response = post(listen(app), notification()).then((res) => {
-        answered = true;
-        return res;
-      });
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      expect(answered).toBe(false);
+      // Whether the handler had finished at the moment the answer arrived.
+      const response = post(listen(app), notification()).then((res) => ({ status: res.status, finishedFirst: finished }));
+      await until(() => started, 'the handler to start');
       hold.open();
-      expect((await response).status).toBe(200);
-      expect(finished).toBe(true);
+      expect(await response).toEqual({ status: 200, finishedFirst: true });
     });
 
     it('answers 500 handler_failed when the handler fails, and processes PiAPI’s retry', async () => {
@@ -84,21 +78,32 @@ describe.each(expressVersions)('delivery guarantees on %s', (_version, express) 
     ])('does not run the handler for a copy that arrives while the first %s; both get its answer', async (_name, fail, status) => {
       const hold = gate();
       let calls = 0;
-      const { app } = createApp(express, {
-        ack: 'after-handler',
-        onError: () => undefined,
-        onTask: async () => {
-          calls += 1;
-          await hold.promise;
-          if (fail) throw new Error('failed');
+      let bodiesRead = 0;
+      // The middleware decides in the same turn as the body's 'end': once this listener, registered
+      // first, has run and a turn has passed, the copy has met the first delivery in progress.
+      const countBodies: import('express').RequestHandler = (req, _res, next) => {
+        req.on('end', () => setImmediate(() => (bodiesRead += 1)));
+        next();
+      };
+      const { app } = createApp(
+        express,
+        {
+          ack: 'after-handler',
+          onError: () => undefined,
+          onTask: async () => {
+            calls += 1;
+            await hold.promise;
+            if (fail) throw new Error('failed');
+          },
         },
-      });
+        { before: [countBodies] },
+      );
       const target = listen(app);
       const body = notification();
       const first = post(target, body).then((res) => res);
-      await until(() => calls === 1);
+      await until(() => calls === 1, 'the first handler to start');
       const copy = post(target, body).then((res) => res);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await until(() => bodiesRead === 2, 'the copy to arrive');
       hold.open();
       expect([(await first).status, (await copy).status]).toEqual([status, status]);
       expect(calls).toBe(1);

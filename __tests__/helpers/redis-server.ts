@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
+import { eventually } from './wait.js';
 
 const BINARY = process.env['REDIS_SERVER_BIN'] ?? 'redis-server';
 
@@ -56,9 +57,7 @@ export class RedisServer {
   async resume(): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
     this.process = spawn(BINARY, args, { stdio: 'ignore' });
-    for (let attempt = 0; attempt < 200 && !(await accepts(this.port)); attempt += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    await eventually(() => accepts(this.port), `redis-server to accept connections on port ${this.port}`);
   }
 
   /** Stops the server, as a crash or an outage would. */

@@ -7,6 +7,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { eventually } from '../helpers/wait.js';
 
 const ROOT = join(__dirname, '..', '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -97,9 +98,10 @@ describe('the packed tarball', () => {
       );
       expect(sh(bin, ['send', url, '--secret', 'cli', '--fixture', 'luma-video-generation-completed'], dir)).toContain('200');
       expect(() => sh(bin, ['send', url, '--secret', 'wrong'], dir)).toThrow();
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(lines.some((line) => /accepted .*luma\/video_generation\s+completed/.test(line))).toBe(true);
-      expect(lines.some((line) => line.includes('refused 401 invalid_secret'))).toBe(true);
+      // The listener prints each outcome as it happens; wait for both lines.
+      const accepted = () => lines.some((line) => /accepted .*luma\/video_generation\s+completed/.test(line));
+      const refused = () => lines.some((line) => line.includes('refused 401 invalid_secret'));
+      await eventually(() => accepted() && refused(), `both outcome lines in:\n${lines.join('\n')}`);
     } finally {
       listener.kill('SIGINT');
     }

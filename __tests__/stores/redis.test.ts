@@ -7,6 +7,7 @@ import { redisStore, type RedisClientLike } from '../../lib/redis.js';
 import { settle } from '../helpers/apps.js';
 import { notification, NOW_MS, NOW_S, SECRET } from '../helpers/notifications.js';
 import { describeWithRedis, RedisServer } from '../helpers/redis-server.js';
+import { eventually } from '../helpers/wait.js';
 
 interface ClientKind {
   connect(url: string): Promise<RedisClientLike & { quit(): Promise<unknown>; ttl(key: string): Promise<number> }>;
@@ -19,15 +20,8 @@ const clients: Array<[string, ClientKind]> = [
 
 /** Waits until the client has reconnected and answers commands. */
 async function reachable(client: RedisClientLike): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    try {
-      await client.del('piapi-webhook-test:probe');
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  throw new Error('Redis did not come back');
+  const answers = () => client.del('piapi-webhook-test:probe').then(() => true, () => false);
+  await eventually(answers, 'Redis to come back');
 }
 
 describe('redisStore setup', () => {
