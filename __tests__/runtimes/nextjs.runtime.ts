@@ -10,13 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createNotification } from '../../lib/testing/index.js';
-import { freePort, packTarball, post, rawPost, startServer, streamedPastLimit, waitForOutput, type RunningServer } from './harness';
+import { post, rawPost, streamedPastLimit } from './checks';
+import { packTarball } from './install';
+import { freePort, SECRET, startServer, waitForOutput, type RunningServer } from './servers';
 
 const run = promisify(execFile);
 const EXAMPLE = join(__dirname, '..', '..', 'examples', 'nextjs');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-// PIAPI_WEBHOOK_SECRET is what the example reads; startServer's consumers read PIAPI_SECRET. Both get the harness's secret.
-const env = { NEXT_TELEMETRY_DISABLED: '1', PIAPI_WEBHOOK_SECRET: 'runtime-secret' };
+const env = { NEXT_TELEMETRY_DISABLED: '1', PIAPI_WEBHOOK_SECRET: SECRET };
 
 // npm install and `next build` take minutes on a busy 2-core machine; the limit only matters when something hangs.
 jest.setTimeout(20 * 60_000);

@@ -6,7 +6,9 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { consumerProject, DEADLINE_MS, expectReceiverBehaviour, packTarball, post, startServer, type RunningServer } from './harness';
+import { expectReceiverBehaviour, post } from './checks';
+import { consumerProject, packTarball } from './install';
+import { DEADLINE_MS, startServer, type RunningServer } from './servers';
 
 jest.setTimeout(2 * DEADLINE_MS);
 

@@ -8,17 +8,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  consumerProject,
-  DEADLINE_MS,
-  expectReceiverBehaviour,
-  freePort,
-  packTarball,
-  runtimeBinaries,
-  startServer,
-  startSilentServer,
-  type RunningServer,
-} from './harness';
+import { expectReceiverBehaviour } from './checks';
+import { consumerProject, packTarball, runtimeBinaries } from './install';
+import { DEADLINE_MS, freePort, startServer, startSilentServer, type RunningServer } from './servers';
 
 jest.setTimeout(2 * DEADLINE_MS);
 
