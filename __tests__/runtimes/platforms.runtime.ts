@@ -13,6 +13,8 @@ import { consumerProject, packTarball, runtimeBinaries } from './install';
 import { DEADLINE_MS, freePort, startServer, startSilentServer, type RunningServer } from './servers';
 
 jest.setTimeout(2 * DEADLINE_MS);
+// Packing, and npm installs that may download the runtimes on a cold machine: only matters when something hangs.
+const INSTALL_DEADLINE_MS = 15 * 60_000;
 
 /** Before 2025-06-01, workerd refuses eval and new Function even at start-up, as Workers did then. */
 const COMPATIBILITY_DATE = '2024-09-23';
@@ -41,7 +43,7 @@ describe('the packed tarball in Bun, Deno and workerd', () => {
     const [tarball, binaries] = await Promise.all([packTarball(), runtimeBinaries()]);
     bin = binaries;
     dir = await consumerProject(tarball, []);
-  });
+  }, INSTALL_DEADLINE_MS);
 
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
