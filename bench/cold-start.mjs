@@ -19,18 +19,20 @@ export async function coldStart(processes) {
   for (let index = 0; index < processes; index += 1) {
     for (const scenario of Object.keys(samples)) samples[scenario].push(await once(scenario));
   }
+  const entry = samples['express-entry'];
   const express = median(samples.express.map((times) => times.express));
   const fetchEntry = median(samples.fetch.map((times) => times.piapi));
-  const entry = samples['express-entry'];
-  const expressEntry = median(entry.map((times) => times.piapi));
   // Paired: piapi's share against the require('express') of the same process.
   const expressEntryRatio = median(entry.map((times) => times.piapi / times.express));
+  /** The median and the range of a list of milliseconds, as table cells. */
+  const cells = (values) => `${median(values).toFixed(1)} | ${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)}`;
   return [
-    '| in a fresh process | median ms |',
-    '|---|---:|',
-    `| \`require('express')\` alone | ${express.toFixed(1)} |`,
-    `| Fetch entry: \`import('piapi-webhook/fetch')\` + \`piapiWebhookHandler()\` + first answer | ${fetchEntry.toFixed(1)} |`,
-    `| Express entry, after \`require('express')\` (${median(entry.map((times) => times.express)).toFixed(1)} ms there): \`require('piapi-webhook')\` + \`piapiWebhook()\` + first answer | ${expressEntry.toFixed(1)} |`,
+    '| in a fresh process | median ms | range ms |',
+    '|---|---:|---:|',
+    `| \`require('express')\` alone | ${cells(samples.express.map((times) => times.express))} |`,
+    `| Fetch entry: \`import('piapi-webhook/fetch')\` + \`piapiWebhookHandler()\` + first answer | ${cells(samples.fetch.map((times) => times.piapi))} |`,
+    `| \`require('express')\`, in the Express entry's processes | ${cells(entry.map((times) => times.express))} |`,
+    `| Express entry, after \`require('express')\`: \`require('piapi-webhook')\` + \`piapiWebhook()\` + first answer | ${cells(entry.map((times) => times.piapi))} |`,
     '',
     `Fetch entry / \`require('express')\`: **${(fetchEntry / express).toFixed(2)}** (target ≤ 0.15: ${verdict(fetchEntry / express, 0.15, 'max')})`,
     `Express entry / \`require('express')\` in the same process: **${expressEntryRatio.toFixed(2)}** (target ≤ 0.20: ${verdict(expressEntryRatio, 0.2, 'max')})`,

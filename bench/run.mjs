@@ -156,9 +156,13 @@ try {
   redis?.stop();
 }
 
-/** The median, over the rounds, of `a`'s requests/s over `b`'s in the same round: neighbours in time, so drift cancels. */
+/** `a`'s requests/s over `b`'s in each round: neighbours in time, so drift cancels. */
+const roundRatios = (a, b) => (a && b ? a.map((result, round) => result.requests.average / b[round].requests.average) : undefined);
+
+/** The median, over the rounds, of `a`'s requests/s over `b`'s in the same round. */
 function pairedRatio(a, b) {
-  return a && b ? median(a.map((result, round) => result.requests.average / b[round].requests.average)) : undefined;
+  const ratios = roundRatios(a, b);
+  return ratios && median(ratios);
 }
 
 function table(group, mode) {
@@ -173,11 +177,14 @@ function table(group, mode) {
     lines.push(`| ${name} | ${Math.round(rps)} | ${p50} | ${p99} | ${non2xx} |`);
   }
   const ratios = group.ratios.map(({ other, subject = group.subject, label = other, target }) => {
-    const ratio = pairedRatio(runs[mode][subject], runs[mode][other]);
-    const shown = ratio === undefined ? 'n/a' : ratio.toFixed(2);
+    const perRound = roundRatios(runs[mode][subject], runs[mode][other]);
+    if (perRound === undefined) return `${subject} / ${label}: **n/a**`;
+    const ratio = median(perRound);
+    // The spread over the rounds says how far the machine's noise moves the ratio.
+    const notes = perRound.length > 1 ? [`rounds ${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)}`] : [];
     // Targets are set for unique deliveries, the path every new task takes.
-    const against = target === undefined || ratio === undefined || mode !== 'unique' ? '' : ` (target ≥ ${target.toFixed(2)}: ${verdict(ratio, target, 'min')})`;
-    return `${subject} / ${label}: **${shown}**${against}`;
+    if (target !== undefined && mode === 'unique') notes.push(`target ≥ ${target.toFixed(2)}: ${verdict(ratio, target, 'min')}`);
+    return `${subject} / ${label}: **${ratio.toFixed(2)}**${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
   });
   lines.push('', ratios.join(', '));
   return lines.join('\n');
