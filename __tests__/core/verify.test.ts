@@ -1,10 +1,37 @@
 import { checkMediaType, checkTimestamp, createSecretCheck } from '../../lib/core/verify.js';
 import { nodePlatform } from '../../lib/node/platform.js';
+import { webPlatform } from '../../lib/web/platform.js';
+import type { Platform } from '../../lib/core/platform.js';
 import type { RejectionReason } from '../../lib/index.js';
 import { reasonOf } from '../helpers/rejections.js';
 
-describe('createSecretCheck', () => {
-  const check = createSecretCheck(['current-secret', 'previous-secret'], nodePlatform);
+/** The reason a check refuses with, or 'accepted', whether the check answers now or with a promise. */
+async function reasonOfCheck(run: () => void | Promise<void>): Promise<RejectionReason | 'accepted'> {
+  let pending: void | Promise<void> = undefined;
+  const immediate = reasonOf(() => {
+    pending = run();
+  });
+  if (immediate !== 'accepted' || pending === undefined) return immediate;
+  const promise: Promise<void> = pending;
+  return promise.then(
+    () => 'accepted' as const,
+    (error: unknown) => reasonOf(() => {
+      throw error;
+    }),
+  );
+}
+
+describe.each<[string, Platform]>([
+  ['node:crypto (synchronous)', nodePlatform],
+  ['Web Crypto (asynchronous)', webPlatform],
+])('createSecretCheck with %s', (_platform, platform) => {
+  const check = createSecretCheck(['current-secret', 'previous-secret'], platform);
+
+  it('answers synchronously on Node, so the Express hot path takes no promise, and with a promise on Web Crypto', async () => {
+    const result = check('current-secret');
+    expect(result instanceof Promise).toBe(platform === webPlatform);
+    await result;
+  });
 
   it.each<[string, string | undefined, RejectionReason | 'accepted']>([
     ['the current secret', 'current-secret', 'accepted'],
@@ -16,8 +43,9 @@ describe('createSecretCheck', () => {
     ['a longer secret', 'current-secret-and-more', 'invalid_secret'],
     ['both secrets joined, as duplicate headers arrive', 'current-secret, previous-secret', 'invalid_secret'],
     ['a secret in another case', 'CURRENT-SECRET', 'invalid_secret'],
-  ])('given %s, answers %s', (_name, header, expected) => {
-    expect(reasonOf(() => check(header))).toBe(expected);
+    ['a non-ASCII secret', 'current-secrét', 'invalid_secret'],
+  ])('given %s, answers %s', async (_name, header, expected) => {
+    expect(await reasonOfCheck(() => check(header))).toBe(expected);
   });
 });
 

@@ -39,6 +39,14 @@ describe.each(expressVersions)('parsed bodies on %s', (_version, express) => {
     expect(received[0]?.task.task_id).toBe('tâche-✓');
   });
 
+  it('parses what express.text() leaves of a body that began with a byte order mark', async () => {
+    const { app, received } = createApp(express, {}, { before: [express.text({ type: '*/*' })] });
+    const response = await post(app, `\uFEFF${JSON.stringify(notification())}`);
+    await settle();
+    expect(response.status).toBe(200);
+    expect(received).toHaveLength(1);
+  });
+
   it('refuses a double-encoded notification behind express.text() too: its text is a JSON string', async () => {
     const { app, received } = createApp(express, {}, { before: [express.text({ type: '*/*' })] });
     const response = await post(app, JSON.stringify(JSON.stringify(notification())));

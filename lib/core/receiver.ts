@@ -123,9 +123,15 @@ export function createReceiver(config: ReceiverConfig, platform: Platform): Rece
   const inProgress = new Map<string, Promise<ReceiverAnswer>>();
   const logOutcomeFailure = logHookFailure('onOutcome');
   const logErrorHookFailure = logHookFailure('onError');
+  // The drift parseNotification reported, by task, for the accepted outcome: kept beside the task
+  // rather than passed down every step between parsing and acceptance. Only drifted tasks are in it.
+  const driftOf = new WeakMap<PiapiTask, readonly string[]>();
 
   function emit(outcome: WebhookOutcome): void {
-    if (onOutcome !== undefined) callSafely(() => onOutcome(outcome), logOutcomeFailure);
+    if (onOutcome === undefined) return;
+    const warnings = outcome.type === 'accepted' ? driftOf.get(outcome.task) : undefined;
+    const reported = warnings === undefined ? outcome : { ...outcome, warnings };
+    callSafely(() => onOutcome(reported), logOutcomeFailure);
   }
 
   function reportError(error: unknown, task: PiapiTask, context: PiapiWebhookContext): void {
@@ -217,15 +223,10 @@ export function createReceiver(config: ReceiverConfig, platform: Platform): Rece
     return answerRejection(new PiapiWebhookRejection('internal_error'), task);
   }
 
-  /** The accepted outcome; `warnings` only when an optional field drifted from the documented shape. */
-  function emitAccepted(task: PiapiTask, context: PiapiWebhookContext, warnings: readonly string[]): void {
-    emit(warnings.length === 0 ? { type: 'accepted', statusCode: 200, task, context } : { type: 'accepted', statusCode: 200, task, context, warnings });
-  }
-
   /** The answer of ack 'immediate': 200, and for a new delivery its handler, to start once the answer is written. */
-  function immediateAnswer(claimed: boolean, place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext, warnings: readonly string[]): ReceiverAnswer {
+  function immediateAnswer(claimed: boolean, place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext): ReceiverAnswer {
     if (!claimed) return ACCEPTED;
-    emitAccepted(task, context, warnings);
+    emit({ type: 'accepted', statusCode: 200, task, context });
     return {
       ...ACCEPTED,
       afterResponse: (finished) =>
@@ -239,14 +240,14 @@ export function createReceiver(config: ReceiverConfig, platform: Platform): Rece
   }
 
   /** ack 'immediate': answer 200 now, and run the handler once the answer has been written. */
-  function ackFirst(place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext, warnings: readonly string[]): ReceiverAnswer | Promise<ReceiverAnswer> {
+  function ackFirst(place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext): ReceiverAnswer | Promise<ReceiverAnswer> {
     const claimed = claim(place, task, context);
-    if (typeof claimed === 'boolean') return immediateAnswer(claimed, place, task, context, warnings);
-    return claimed.then((result) => immediateAnswer(result, place, task, context, warnings));
+    if (typeof claimed === 'boolean') return immediateAnswer(claimed, place, task, context);
+    return claimed.then((result) => immediateAnswer(result, place, task, context));
   }
 
   /** ack 'after-handler': answer with the handler's result; release the claim if it failed. */
-  async function ackAfterHandler(place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext, warnings: readonly string[]): Promise<ReceiverAnswer> {
+  async function ackAfterHandler(place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext): Promise<ReceiverAnswer> {
     if (!(await claim(place, task, context))) return ACCEPTED;
     const succeeded = await new Promise<boolean>((resolve) =>
       scheduler.start(place, (done) =>
@@ -257,7 +258,7 @@ export function createReceiver(config: ReceiverConfig, platform: Platform): Rece
       ),
     );
     if (succeeded) {
-      emitAccepted(task, context, warnings);
+      emit({ type: 'accepted', statusCode: 200, task, context });
       return ACCEPTED;
     }
     // Forget the claim before answering, so that PiAPI's retry is processed.
@@ -266,7 +267,7 @@ export function createReceiver(config: ReceiverConfig, platform: Platform): Rece
   }
 
   /** Capacity, dedupe and handler, for a notification that passed every check. */
-  function decide(task: PiapiTask, context: PiapiWebhookContext, warnings: readonly string[]): ReceiverAnswer | Promise<ReceiverAnswer> {
+  function decide(task: PiapiTask, context: PiapiWebhookContext): ReceiverAnswer | Promise<ReceiverAnswer> {
     const copyOf = inProgress.get(context.deliveryKey);
     if (copyOf !== undefined) {
       return copyOf.then((answer) => {
@@ -277,9 +278,9 @@ export function createReceiver(config: ReceiverConfig, platform: Platform): Rece
     // Held before the claim, so that a full queue refuses a delivery without claiming it.
     const place = scheduler.reserve(task.task_id, task.status, context.deliveryKey);
     if (typeof place === 'string') throw new PiapiWebhookRejection(place);
-    if (config.ack === 'immediate') return ackFirst(place, task, context, warnings);
+    if (config.ack === 'immediate') return ackFirst(place, task, context);
 
-    const answer = ackAfterHandler(place, task, context, warnings);
+    const answer = ackAfterHandler(place, task, context);
     inProgress.set(context.deliveryKey, answer);
     const forget = (): void => void inProgress.delete(context.deliveryKey);
     answer.then(forget, forget);
@@ -293,6 +294,7 @@ export function createReceiver(config: ReceiverConfig, platform: Platform): Rece
       const warnings: string[] = [];
       const notification = parseNotification(body, warnings);
       task = notification.data;
+      if (warnings.length > 0) driftOf.set(task, warnings);
       const receivedAt = config.now();
       checkTimestamp(notification.timestamp, receivedAt, config.maxSkewSeconds);
       const context: PiapiWebhookContext = {
@@ -300,7 +302,7 @@ export function createReceiver(config: ReceiverConfig, platform: Platform): Rece
         receivedAt,
         deliveryKey: deliveryKey(task, notification.timestamp),
       };
-      const answer = decide(task, context, warnings);
+      const answer = decide(task, context);
       return isThenable(answer) ? Promise.resolve(answer).catch((error: unknown) => answerError(error, task)) : answer;
     } catch (error) {
       return answerError(error, task);

@@ -16,12 +16,15 @@ const RAW_BODY_REASONS: Readonly<Record<string, RejectionReason>> = {
 
 /**
  * A string left by an upstream parser is raw text (`express.text()`), to be parsed
- * here, unless it is shorter than the body that was sent: then `express.json({ strict: false })`
- * decoded a JSON string, and the body was a double-encoded notification, which PiAPI never sends.
+ * here, unless the body sent was exactly that string as a JSON string literal:
+ * then `express.json({ strict: false })` decoded it, and the body was a
+ * notification encoded twice, which PiAPI never sends. When unsure (no
+ * content-length, or other escaping), it is parsed: the secret has already been
+ * checked, and refusing a genuine delivery would lose it.
  */
 function isDecodedJsonString(req: IncomingMessage, text: string): boolean {
   const declared = req.headers['content-length'];
-  return declared !== undefined && Buffer.byteLength(text, 'utf8') !== Number(declared);
+  return declared !== undefined && Buffer.byteLength(JSON.stringify(text), 'utf8') === Number(declared);
 }
 
 /**
