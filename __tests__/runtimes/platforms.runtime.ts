@@ -10,7 +10,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectReceiverBehaviour } from './checks';
 import { consumerProject, packTarball, runtimeBinaries } from './install';
-import { DEADLINE_MS, freePort, startServer, startSilentServer, type RunningServer } from './servers';
+import { DEADLINE_MS, freePort, startServer, startSilentServer, waitForOutput, type RunningServer } from './servers';
 
 jest.setTimeout(2 * DEADLINE_MS);
 // Packing, and npm installs that may download the runtimes on a cold machine: only matters when something hangs.
@@ -42,7 +42,7 @@ describe('the packed tarball in Bun, Deno and workerd', () => {
   beforeAll(async () => {
     const [tarball, binaries] = await Promise.all([packTarball(), runtimeBinaries()]);
     bin = binaries;
-    dir = await consumerProject(tarball, []);
+    dir = await consumerProject(tarball, ['hono@^4']);
   }, INSTALL_DEADLINE_MS);
 
   afterAll(() => {
@@ -69,14 +69,28 @@ describe('the packed tarball in Bun, Deno and workerd', () => {
     await expectReceiverBehaviour(server.url);
   });
 
-  it('holds in workerd without nodejs_compat, where eval is refused, with onTask kept alive by ctx.waitUntil', async () => {
+  /** Bundles `worker` for workerd and serves it, without nodejs_compat, at the compatibility date above. */
+  async function serveWorker(worker: string): Promise<RunningServer> {
     // A bundle for the workerd condition, with no Node built-ins to fall back on: a node:* import fails here.
-    const esbuildArgs = ['worker.mjs', '--bundle', '--format=esm', '--platform=neutral', '--main-fields=module,main'];
+    const esbuildArgs = [worker, '--bundle', '--format=esm', '--platform=neutral', '--main-fields=module,main'];
     execFileSync(join(bin, 'esbuild'), [...esbuildArgs, '--conditions=workerd,worker', '--outfile=worker.bundle.js', '--log-level=warning'], { cwd: dir });
     const port = await freePort();
     writeFileSync(join(dir, 'worker.capnp'), workerdConfig(port));
-    server = await startSilentServer(join(bin, 'workerd'), ['serve', 'worker.capnp'], dir, `http://127.0.0.1:${port}`);
-    // The apps' onTask awaits a timer before it records: after the answer, only ctx.waitUntil keeps that alive here.
+    return startSilentServer(join(bin, 'workerd'), ['serve', 'worker.capnp'], dir, `http://127.0.0.1:${port}`);
+  }
+
+  it('refuses new Function in workerd as configured here, so the cases below prove the package needs no eval', async () => {
+    server = await serveWorker('eval-probe.mjs');
+    expect((await fetch(`${server.url}/eval`)).status).toBe(500);
+    await waitForOutput(server, /EvalError: Code generation from strings disallowed/);
+  });
+
+  it.each([
+    ['a module worker passing its ctx', 'worker.mjs'],
+    ['Hono passing c.executionCtx', 'hono-worker.mjs'],
+  ])('holds in workerd without nodejs_compat, where eval is refused, with onTask kept alive by waitUntil: %s', async (_name, worker) => {
+    server = await serveWorker(worker);
+    // The apps' onTask awaits a timer before it records: after the answer, only waitUntil keeps that alive here.
     await expectReceiverBehaviour(server.url);
   });
 });

@@ -1,11 +1,5 @@
-// Hono on @hono/node-server: the route hands Hono's raw Request to the Fetch handler.
+// Hono on @hono/node-server, as on any long-lived Node server: no execution context.
 import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
-import { piapiWebhookHandler } from 'piapi-webhook/fetch';
-import { handled, options } from './options.mjs';
+import { honoApp } from './hono-app.mjs';
 
-const handle = piapiWebhookHandler(options);
-const app = new Hono();
-app.post('/hook', (c) => handle(c.req.raw));
-app.get('/handled', (c) => c.json(handled));
-serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => console.log(`listening ${info.port}`));
+serve({ fetch: honoApp(false).fetch, port: 0, hostname: '127.0.0.1' }, (info) => console.log(`listening ${info.port}`));
