@@ -13,7 +13,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -75,6 +75,8 @@ const connections = Number(args.connections);
 const SERVERS = args.servers.split(',');
 // Read before pinning: afterwards this process sees only the CPUs it may use.
 const CPU_COUNT = availableParallelism();
+// Other work on the machine shows here: a load near or above the CPU count means noisy numbers.
+const loadAtStart = loadavg()[0];
 
 /**
  * Pins this process (every thread: `-a`) to all CPUs but the last, which is left
@@ -227,6 +229,7 @@ const report = [
   pinned
     ? `The servers ran on CPU ${pinned.serverCpu} and the load generator on CPU ${pinned.loadCpus} (taskset).`
     : 'The servers and the load generator were not pinned to CPUs.',
+  `Load average (1 min) of the machine: ${loadAtStart.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end (the bench itself adds about 2); the ranges of per-round ratios show the noise.`,
   'Each ratio is the median, over the rounds, of one server\'s requests/s over the other\'s in the same round; targets apply to unique deliveries.',
   'Every server runs in its own process on loopback. The body is a ~1.5 KB completed Midjourney notification.',
   '',

@@ -22,7 +22,7 @@ describe('the packed tarball on Node servers', () => {
   }, INSTALL_DEADLINE_MS);
 
   afterAll(() => {
-    rmSync(dir, { recursive: true, force: true });
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
   let server: RunningServer | undefined;
