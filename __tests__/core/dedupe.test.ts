@@ -1,5 +1,8 @@
 import { deliveryKey, isTerminalStatus } from '../../lib/core/dedupe.js';
 import type { PiapiTask } from '../../lib/index.js';
+import { nodePlatform } from '../../lib/node/platform.js';
+
+const keyOf = (task: PiapiTask, timestamp: number) => deliveryKey(task, timestamp, nodePlatform) as string;
 
 function task(task_id: string, status: string): PiapiTask {
   return { task_id, status, model: 'midjourney', task_type: 'imagine' };
@@ -14,8 +17,16 @@ describe('deliveryKey', () => {
     ['a failure after a completion', [task('a', 'completed'), 10], [task('a', 'failed'), 11], true],
     ['the same delivery of two tasks', [task('a', 'completed'), 10], [task('b', 'completed'), 10], false],
     ['ids and statuses that join to the same text', [task('a:b', 'c'), 1], [task('a', 'b:c'), 1], false],
+    // UTF-8 would turn every lone surrogate into U+FFFD, and these three ids into one key.
+    ['ids with different lone surrogates', [task('x\ud800', 'completed'), 1], [task('x\udc00', 'completed'), 1], false],
+    ['a lone surrogate and the replacement character', [task('x\ud800', 'completed'), 1], [task('x\ufffd', 'completed'), 1], false],
   ])('%s shares a key: %s', (_name, [first, firstAt], [second, secondAt], same) => {
-    expect(deliveryKey(first, firstAt) === deliveryKey(second, secondAt)).toBe(same);
+    expect(keyOf(first, firstAt) === keyOf(second, secondAt)).toBe(same);
+  });
+
+  it('is a fixed-size hash, however long the task id', () => {
+    expect(keyOf(task('a', 'completed'), 1)).toMatch(/^[0-9a-f]{32}$/);
+    expect(keyOf(task('x'.repeat(1_000_000), 'completed'), 1)).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it('knows which statuses end a task', () => {

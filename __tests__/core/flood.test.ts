@@ -1,55 +1,64 @@
 /**
- * A flood of unique deliveries through the core pipeline, in-process (no
- * sockets): every one is handled, and the dedupe store stays within its bound,
- * forgetting the oldest keys first.
+ * A flood of unique deliveries through the whole pipeline, in-process (no
+ * sockets): every one is handled, the store stays within its bound, and a
+ * replay of a delivery still inside its time-to-live is never handed out again.
  */
-import { parseOptions } from '../../lib/core/options.js';
-import { createReceiver, type IncomingDelivery, type Receiver, type ReceiverAnswer } from '../../lib/core/receiver.js';
+import type { IncomingDelivery, ReceiverAnswer } from '../../lib/core/receiver.js';
 import { memoryStore } from '../../lib/index.js';
 import { nodePlatform } from '../../lib/node/platform.js';
+import { createWebhook } from '../../lib/webhook.js';
 import { notification, NOW_MS, SECRET } from '../helpers/notifications.js';
 
 const template = JSON.stringify(notification({ task_id: '@ID@', status: 'completed' }));
 
 function delivery(taskId: string, respond: (answer: ReceiverAnswer) => void): IncomingDelivery {
-  const body = Buffer.from(template.replace('@ID@', taskId));
+  const body = template.replace('@ID@', taskId);
   return {
     method: 'POST',
     secret: SECRET,
     contentType: 'application/json',
     contentEncoding: undefined,
     readBody: (_limit, callback) => callback(undefined, body),
+    abortBody: () => undefined,
     respond,
   };
 }
 
-function receive(receiver: Receiver, taskId: string): Promise<ReceiverAnswer> {
-  return new Promise((resolve) => receiver.receive(delivery(taskId, resolve)));
+function receiver(max: number, onTask: () => void) {
+  const store = memoryStore({ max, now: () => NOW_MS });
+  const { receiver: built } = createWebhook({ secret: SECRET, now: () => NOW_MS, store, onTask }, nodePlatform);
+  const receive = (taskId: string) => new Promise<ReceiverAnswer>((resolve) => built.receive(delivery(taskId, resolve)));
+  return { store, receive };
 }
 
 // Its normal time is a few seconds; the budget only guards against a hang on a busy machine.
-it('handles 50 000 unique deliveries with the store bounded by its max, evicting the oldest', async () => {
-  const store = memoryStore({ max: 1000, now: () => NOW_MS });
+it('handles 50 000 unique deliveries, each once, with the store bounded by its max', async () => {
   let handled = 0;
-  let largestStore = 0;
-  const receiver = createReceiver(parseOptions({ secret: SECRET, now: () => NOW_MS, store, onTask: () => void (handled += 1) }, memoryStore), nodePlatform);
-
+  const { store, receive } = receiver(60_000, () => void (handled += 1));
   // One expect after the loop, not one per delivery: the flood is the load, not the assertion.
   const statuses = new Map<number, number>();
+  let largestStore = 0;
   for (let index = 0; index < 50_000; index += 1) {
-    const answer = await receive(receiver, `task-${index}`);
+    const answer = await receive(`task-${index}`);
     statuses.set(answer.statusCode, (statuses.get(answer.statusCode) ?? 0) + 1);
     answer.afterResponse?.();
     largestStore = Math.max(largestStore, store.size);
   }
-  await new Promise((resolve) => setImmediate(resolve));
-
   expect([...statuses]).toEqual([[200, 50_000]]);
   expect(handled).toBe(50_000);
-  expect(largestStore).toBe(1000);
-  // The newest keys are remembered; the oldest were evicted, so a very late copy is handled again.
-  const lateCopyOfNewest = await receive(receiver, 'task-49999');
-  const lateCopyOfOldest = await receive(receiver, 'task-0');
-  expect([lateCopyOfNewest.statusCode, lateCopyOfNewest.afterResponse]).toEqual([200, undefined]);
-  expect([lateCopyOfOldest.statusCode, typeof lateCopyOfOldest.afterResponse]).toEqual([200, 'function']);
+  expect(largestStore).toBe(50_000);
+  // A replay of the oldest is still remembered: nothing was forgotten to make room.
+  const replay = await receive('task-0');
+  expect([replay.statusCode, replay.headers['x-piapi-webhook-outcome'], replay.afterResponse]).toEqual([200, 'duplicate', undefined]);
 }, 120_000);
+
+it('refuses new deliveries with 503 store_full rather than forget a key inside its time-to-live', async () => {
+  let handled = 0;
+  const { receive } = receiver(100, () => void (handled += 1));
+  for (let index = 0; index < 100; index += 1) (await receive(`task-${index}`)).afterResponse?.();
+  const refused = await receive('one-too-many');
+  expect([refused.statusCode, JSON.parse(new TextDecoder().decode(refused.body)).error, refused.headers['retry-after']]).toEqual([503, 'store_full', '5']);
+  const replay = await receive('task-0');
+  expect([replay.statusCode, replay.headers['x-piapi-webhook-outcome']]).toEqual([200, 'duplicate']);
+  expect(handled).toBe(100);
+});

@@ -1,15 +1,14 @@
-import { parseOptions as parseWithDefaultStore } from '../../lib/core/options.js';
+import { parseOptions } from '../../lib/core/options.js';
 import { memoryStore, PiapiWebhookConfigError } from '../../lib/index.js';
 
-/** As the adapters call it: memoryStore is the default store. */
-const parseOptions = (options: unknown) => parseWithDefaultStore(options, memoryStore);
+const parse = (options: unknown) => parseOptions(options, memoryStore);
 
 const onTask = (): void => undefined;
 const valid = { secret: 'top-secret', onTask };
 
 describe('parseOptions', () => {
   it('fills in the documented defaults', () => {
-    const config = parseOptions(valid);
+    const config = parse(valid);
     expect(config).toMatchObject({
       secrets: ['top-secret'],
       maxSkewSeconds: 300,
@@ -26,19 +25,19 @@ describe('parseOptions', () => {
   });
 
   it('accepts a zero maxQueue (no waiting) and a custom store', () => {
-    const store = { claim: () => true, release: () => undefined };
-    const config = parseOptions({ ...valid, maxQueue: 0, store, ack: 'after-handler' });
+    const store = memoryStore();
+    const config = parse({ ...valid, maxQueue: 0, store, ack: 'after-handler' });
     expect(config).toMatchObject({ maxQueue: 0, store, ack: 'after-handler' });
   });
 
   it('accepts several secrets for rotation, and sizes given as strings', () => {
-    const config = parseOptions({ ...valid, secret: ['old', 'new'], limit: '64kb' });
+    const config = parse({ ...valid, secret: ['old', 'new'], limit: '64kb' });
     expect(config.secrets).toEqual(['old', 'new']);
     expect(config.limitBytes).toBe(64 * 1024);
   });
 
   it('asks the store to remember keys for twice the skew window when that is over an hour', () => {
-    expect(parseOptions({ ...valid, maxSkewSeconds: 3000 }).dedupeTtlSeconds).toBe(6000);
+    expect(parse({ ...valid, maxSkewSeconds: 3000 }).dedupeTtlSeconds).toBe(6000);
   });
 
   it.each<[string, Record<string, unknown>, string]>([
@@ -74,7 +73,7 @@ describe('parseOptions', () => {
   ])('throws a config error naming the option for %s', (_name, options, option) => {
     let thrown: unknown;
     try {
-      parseOptions(options);
+      parse(options);
     } catch (error) {
       thrown = error;
     }
@@ -86,16 +85,16 @@ describe('parseOptions', () => {
 
   it('never echoes a secret in its error messages', () => {
     for (const secret of ['hunter2\n', ['fine', ' hunter2']]) {
-      expect(() => parseOptions({ ...valid, secret })).toThrow(PiapiWebhookConfigError);
+      expect(() => parse({ ...valid, secret })).toThrow(PiapiWebhookConfigError);
       try {
-        parseOptions({ ...valid, secret });
+        parse({ ...valid, secret });
       } catch (error) {
         expect((error as Error).message).not.toContain('hunter2');
       }
     }
-    expect(() => parseOptions({ ...valid, secret: 424242 })).toThrow(/type number/);
+    expect(() => parse({ ...valid, secret: 424242 })).toThrow(/type number/);
     try {
-      parseOptions({ ...valid, secret: 424242 });
+      parse({ ...valid, secret: 424242 });
     } catch (error) {
       expect((error as Error).message).not.toContain('424242');
     }

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createApp, expressVersions, settle } from '../helpers/apps.js';
+import { createApp, expressVersions, logLine, settle } from '../helpers/apps.js';
 import { loadFixture, notification, NOW_S, SECRET } from '../helpers/notifications.js';
 import { eventually } from '../helpers/wait.js';
 
@@ -379,7 +379,7 @@ describe.each(expressVersions)('piapiWebhook on %s', (_version, express) => {
       const errors: Array<[unknown, string]> = [];
       const { app } = createApp(express, {
         onTask,
-        onError: (error, task) => errors.push([error, task.task_id]),
+        onError: (error, task) => errors.push([error, task!.task_id]),
       });
       expect((await post(app, notification({ task_id: 'first' }))).status).toBe(200);
       expect((await post(app, notification({ task_id: 'second' }))).status).toBe(200);
@@ -395,9 +395,9 @@ describe.each(expressVersions)('piapiWebhook on %s', (_version, express) => {
     it('logs with console.error by default, and survives an onError that itself fails', async () => {
       const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
       try {
-        const { app: defaults } = createApp(express, { onTask: () => Promise.reject(new Error('boom')) });
+        const { app: defaults, hook: defaultHook } = createApp(express, { onTask: () => Promise.reject(new Error('boom')) });
         await post(defaults, notification({ task_id: 'default-logged' }));
-        const { app: failing } = createApp(express, {
+        const { app: failing, hook } = createApp(express, {
           onTask: () => Promise.reject(new Error('boom')),
           onError: async () => {
             throw new Error('onError broke');
@@ -405,9 +405,8 @@ describe.each(expressVersions)('piapiWebhook on %s', (_version, express) => {
         });
         await post(failing, notification());
         expect((await post(failing, notification({ task_id: 'next' }))).status).toBe(200);
-        await settle();
-        await settle();
-        const lines = logged.mock.calls.map((call) => call.map(String).join(' '));
+        await Promise.all([defaultHook.settled(), hook.settled()]);
+        const lines = logged.mock.calls.map(logLine);
         expect(lines.some((line) => line.includes('default-logged') && line.includes('boom'))).toBe(true);
         expect(lines.some((line) => line.includes('onError broke'))).toBe(true);
         expect(lines.join('\n')).not.toContain(SECRET);
@@ -434,7 +433,7 @@ describe.each(expressVersions)('piapiWebhook on %s', (_version, express) => {
           server.close();
         }
         expect(received).toHaveLength(1);
-        expect(logged.mock.calls.some((call) => String(call[0]).includes('could not answer'))).toBe(true);
+        expect(logged.mock.calls.some((call) => logLine(call).includes('could not answer'))).toBe(true);
       } finally {
         logged.mockRestore();
       }

@@ -93,3 +93,10 @@ export function rawRequest(
     req.end(body);
   });
 }
+
+/** One logger call as a line of text; the `{ err }` object a logger gets is shown by its error. */
+export function logLine(args: readonly unknown[]): string {
+  return args
+    .map((arg) => (typeof arg === 'object' && arg !== null && 'err' in arg ? String((arg as { err: unknown }).err) : String(arg)))
+    .join(' ');
+}

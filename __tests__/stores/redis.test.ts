@@ -9,36 +9,72 @@ import { notification, NOW_MS, NOW_S, SECRET } from '../helpers/notifications.js
 import { describeWithRedis, RedisServer } from '../helpers/redis-server.js';
 import { eventually } from '../helpers/wait.js';
 
+interface TestClient {
+  quit(): Promise<unknown>;
+  ttl(key: string): Promise<number>;
+  get(key: string): Promise<string | null>;
+  del(key: string): Promise<unknown>;
+  listenerCount(event: 'error'): number;
+}
+
 interface ClientKind {
-  connect(url: string): Promise<RedisClientLike & { quit(): Promise<unknown>; ttl(key: string): Promise<number> }>;
+  connect(url: string, options?: { errorListener?: boolean }): Promise<RedisClientLike & TestClient>;
 }
 
 const clients: Array<[string, ClientKind]> = [
-  ['node-redis', { connect: async (url) => createClient({ url, socket: { reconnectStrategy: 50 } }).on('error', () => undefined).connect() }],
-  ['ioredis', { connect: async (url) => new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, retryStrategy: () => 50 }).on('error', () => undefined) }],
+  [
+    'node-redis',
+    {
+      connect: async (url, { errorListener = true } = {}) => {
+        const client = createClient({ url, socket: { reconnectStrategy: 50 } });
+        if (errorListener) client.on('error', () => undefined);
+        return (await client.connect()) as unknown as RedisClientLike & TestClient;
+      },
+    },
+  ],
+  [
+    'ioredis',
+    {
+      connect: async (url, { errorListener = true } = {}) => {
+        const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+        if (errorListener) client.on('error', () => undefined);
+        await client.connect();
+        return client as unknown as RedisClientLike & TestClient;
+      },
+    },
+  ],
 ];
 
 /** Waits until the client has reconnected and answers commands. */
-async function reachable(client: RedisClientLike): Promise<void> {
+async function reachable(client: TestClient): Promise<void> {
   const answers = () => client.del('piapi-webhook-test:probe').then(() => true, () => false);
   await eventually(answers, 'Redis to come back');
 }
 
+/** Any command, on either client. */
+function raw(client: RedisClientLike, args: string[]): Promise<unknown> {
+  if (client.call !== undefined) return client.call(args[0]!, ...args.slice(1));
+  return Promise.resolve(client.sendCommand!(args));
+}
+
+const LEASE_MS = 10_000;
+const TTL_S = 600;
+
 describe('redisStore setup', () => {
   it('refuses something that is not a Redis client', () => {
     expect(() => redisStore({} as RedisClientLike)).toThrow(PiapiWebhookConfigError);
-    expect(() => redisStore({ set: async () => 'OK', del: async () => 1 })).toThrow('"redisStore.client"');
+    expect(() => redisStore({ set: async () => 'OK' } as unknown as RedisClientLike)).toThrow('"redisStore.client"');
   });
 
-  it('refuses a non-positive ttlSeconds', () => {
-    const client = { set: async () => 'OK', del: async () => 1, isOpen: true };
-    expect(() => redisStore(client, { ttlSeconds: 0 })).toThrow('"redisStore.ttlSeconds"');
+  it('refuses a prefix that is not a string', () => {
+    expect(() => redisStore({ call: async () => 'OK' }, { prefix: 1 as unknown as string })).toThrow('"redisStore.prefix"');
   });
 });
 
 describeWithRedis.each(clients)('redisStore with %s', (_name, kind) => {
   let server: RedisServer;
   let client: Awaited<ReturnType<ClientKind['connect']>>;
+  let prefix: string;
 
   beforeAll(async () => {
     server = await RedisServer.start();
@@ -48,32 +84,77 @@ describeWithRedis.each(clients)('redisStore with %s', (_name, kind) => {
   });
   beforeEach(async () => {
     client = await kind.connect(server.url);
+    prefix = `test${Math.random()}:`;
   });
   afterEach(async () => {
     await client.quit().catch(() => undefined);
   });
 
-  it('claims a key once with SET NX EX, for the time asked, and releases it', async () => {
-    const prefix = `claim${Math.random()}:`;
+  it('claims a free key with a lease; a live lease is in progress, a completed key is done for the TTL', async () => {
     const store = redisStore(client, { prefix });
-    expect(await store.claim('k', 600)).toBe(true);
-    expect(await store.claim('k', 600)).toBe(false);
-    const ttl = await client.ttl(`${prefix}k`);
-    expect(ttl).toBeGreaterThan(590);
-    expect(ttl).toBeLessThanOrEqual(600);
-    await store.release('k');
-    expect(await store.claim('k', 600)).toBe(true);
+    expect(await store.claim('k', 'a', LEASE_MS)).toEqual({ state: 'claimed', attempt: 1 });
+    const lease = Number(await raw(client, ['PTTL', `${prefix}d:k`]));
+    expect(lease).toBeGreaterThan(0);
+    expect(lease).toBeLessThanOrEqual(LEASE_MS);
+    expect(await store.claim('k', 'b', LEASE_MS)).toEqual({ state: 'in_progress' });
+    expect(await store.complete('k', 'a', TTL_S)).toBe(true);
+    expect(await store.claim('k', 'b', LEASE_MS)).toEqual({ state: 'done' });
+    expect(await client.ttl(`${prefix}d:k`)).toBeGreaterThan(TTL_S - 10);
   });
 
-  it('keeps a key for its own ttlSeconds when that is longer than asked', async () => {
-    const prefix = `ttl${Math.random()}:`;
-    await redisStore(client, { prefix, ttlSeconds: 7200 }).claim('k', 600);
-    const ttl = await client.ttl(`${prefix}k`);
-    expect(ttl).toBeGreaterThan(3600);
-    expect(ttl).toBeLessThanOrEqual(7200);
-    await redisStore(client, { prefix }).claim('short', 600);
-    expect(await client.ttl(`${prefix}short`)).toBeLessThanOrEqual(600);
+  it('lets only the owner renew, release or complete over its live lease, and counts attempts across releases', async () => {
+    const store = redisStore(client, { prefix });
+    await store.claim('k', 'owner', LEASE_MS);
+    expect(await store.renew('k', 'intruder', LEASE_MS)).toBe(false);
+    expect(await store.release('k', 'intruder', TTL_S)).toBe(false);
+    expect(await store.complete('k', 'intruder', TTL_S)).toBe(false);
+    expect(await store.renew('k', 'owner', LEASE_MS)).toBe(true);
+    expect(await store.release('k', 'owner', TTL_S)).toBe(true);
+    expect(await store.claim('k', 'next', LEASE_MS)).toEqual({ state: 'claimed', attempt: 2 });
   });
+
+  it("frees a dead owner's key when its lease expires", async () => {
+    const store = redisStore(client, { prefix });
+    await store.claim('k', 'crashed', 50);
+    await eventually(async () => (await client.get(`${prefix}d:k`)) === null, 'the lease to expire');
+    expect(await store.claim('k', 'successor', LEASE_MS)).toEqual({ state: 'claimed', attempt: 1 });
+  });
+
+  it('keeps watched tasks, hands each due one to a single taker, and forgets it on completion', async () => {
+    const store = redisStore(client, { prefix });
+    await store.claim('k', 'o', LEASE_MS, { taskId: 't', dueAt: 100, now: 50 });
+    await store.watch('t', 999, 60);
+    expect(await store.takeDueWatches(99, 10, 500)).toEqual([]);
+    const [first, second] = await Promise.all([store.takeDueWatches(100, 10, 500), redisStore(client, { prefix }).takeDueWatches(100, 10, 500)]);
+    expect([...first!, ...second!]).toEqual([{ taskId: 't', watchedAt: 50, checks: 0 }]);
+    await store.rescheduleWatch('t', 450, 1);
+    expect(await store.takeDueWatches(450, 10, 900)).toEqual([{ taskId: 't', watchedAt: 50, checks: 1 }]);
+    await store.complete('k', 'o', TTL_S, 't');
+    expect(await store.takeDueWatches(10_000, 10, 20_000)).toEqual([]);
+  });
+
+  it('works again after Redis restarts and forgets its scripts', async () => {
+    const store = redisStore(client, { prefix });
+    await store.claim('before', 'o', LEASE_MS);
+    await client.del('unrelated');
+    await raw(client, ['SCRIPT', 'FLUSH']);
+    expect(await store.claim('after', 'o', LEASE_MS)).toEqual({ state: 'claimed', attempt: 1 });
+  });
+
+  it("reports a client's connection errors through onError instead of crashing, when the app attached no listener", async () => {
+    const bare = await kind.connect(server.url, { errorListener: false });
+    const errors: unknown[] = [];
+    piapiWebhook({ secret: SECRET, onTask: () => undefined, store: redisStore(bare), onError: (error) => void errors.push(error) });
+    expect(bare.listenerCount('error')).toBe(1);
+    await server.stop();
+    await eventually(() => errors.length > 0, 'the connection error to be reported');
+    expect(errors[0]).toBeInstanceOf(PiapiWebhookStoreError);
+    // Closed while Redis is away: quit() would wait for a reconnection.
+    (bare as unknown as { destroy?: () => void }).destroy?.();
+    (bare as unknown as { disconnect?: () => void }).disconnect?.();
+    await server.resume();
+    await reachable(client);
+  }, 60_000);
 
   it('lets exactly one of two apps sharing Redis handle each delivery, however they interleave', async () => {
     const prefix = `shared${Math.random()}:`;
@@ -119,36 +200,42 @@ describeWithRedis.each(clients)('redisStore with %s', (_name, kind) => {
     const outcomes: WebhookOutcome[] = [];
     const errors: unknown[] = [];
     const app = express();
-    app.post(
-      '/hook',
-      piapiWebhook({
+    const hook = piapiWebhook({
         secret: SECRET,
         now: () => NOW_MS,
         store: redisStore(client, { prefix: `outage${Math.random()}:` }),
         storeTimeoutMs: 300,
+        // No cooldown to wait out in a test: dedupe is back as soon as Redis is.
+        storeCooldownMs: 1,
         onTask: (task) => void handled.push(task.task_id),
         onOutcome: (outcome) => void outcomes.push(outcome),
         onError: (error) => void errors.push(error),
-      }),
-    );
+    });
+    app.post('/hook', hook);
     const send = (taskId: string) =>
       request(app).post('/hook').set('content-type', 'application/json').set('x-webhook-secret', SECRET).send(JSON.stringify(notification({ task_id: taskId })));
 
     expect((await send('before')).status).toBe(200);
+    // Its completion is recorded before Redis goes away.
+    await hook.settled();
     await server.stop();
     expect((await send('during')).status).toBe(200);
-    await settle();
+    await hook.settled();
     expect(handled).toEqual(['before', 'during']);
-    expect(outcomes.map((outcome) => outcome.type)).toEqual(['accepted', 'store_error', 'accepted']);
-    expect(errors).toHaveLength(1);
+    // The claim failed (handled anyway), then recording its completion failed too.
+    expect(outcomes.map((outcome) => outcome.type)).toEqual(['accepted', 'store_error', 'accepted', 'store_error']);
+    const storeErrors = outcomes.flatMap((outcome) => (outcome.type === 'store_error' ? [outcome.operation] : []));
+    expect(storeErrors).toEqual(['claim', 'complete']);
+    // onError hears of the outage at least once (once per cooldown, here 1 ms).
     expect(errors[0]).toBeInstanceOf(PiapiWebhookStoreError);
+    expect(errors[0]).toMatchObject({ operation: 'claim' });
 
     await server.resume();
     await reachable(client);
     const errorsBefore = errors.length;
     expect((await send('after')).status).toBe(200);
     expect((await send('after')).status).toBe(200);
-    await settle();
+    await hook.settled();
     expect(handled.filter((id) => id === 'after')).toEqual(['after']);
     expect(errors.length).toBe(errorsBefore);
   }, 30_000);

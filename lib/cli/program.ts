@@ -68,6 +68,8 @@ function progressOf(task: PiapiTask): string {
 function describeOutcome(outcome: WebhookOutcome, at: Date = new Date()): string {
   const time = at.toISOString().slice(11, 19);
   if (outcome.type === 'store_error') return `${time}  store error (${outcome.operation}): ${outcome.error.message}`;
+  if (outcome.type === 'recovery_failed') return `${time}  recovery failed  ${outcome.taskId}: ${String(outcome.error)}`;
+  if (outcome.type === 'recovery_gave_up') return `${time}  recovery gave up  ${outcome.taskId}: ${outcome.reason}`;
   if (outcome.type === 'rejected') {
     const task = outcome.task === undefined ? '' : `  ${outcome.task.task_id}`;
     return `${time}  refused ${outcome.statusCode} ${outcome.reason}${task}: ${outcome.message}`;

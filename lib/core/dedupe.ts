@@ -1,3 +1,4 @@
+import type { Platform } from './platform.js';
 import type { PiapiTask } from './types.js';
 
 const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed']);
@@ -7,40 +8,128 @@ export function isTerminalStatus(status: string): boolean {
   return TERMINAL_STATUSES.has(status);
 }
 
-/**
- * The key a delivery is deduplicated under.
- *
- * - A terminal status (`completed`, `failed`) is keyed by the task alone: a task
- *   ends once, even if PiAPI re-sends its end with a new timestamp.
- * - Any other status is keyed by task, status and timestamp: a retry reuses its
- *   timestamp (a duplicate), while a new progress report carries a new one (news).
- *
- * The task id is length-prefixed so that no choice of id and status can make two
- * different deliveries share a key.
- */
-export function deliveryKey(task: PiapiTask, timestamp: number): string {
-  const id = `${task.task_id.length}:${task.task_id}`;
-  return isTerminalStatus(task.status) ? `${id}:end` : `${id}:${task.status}:${timestamp}`;
+/** A value now, or later: stores and platforms may answer either way. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** The lowercase hex of the first 16 bytes (128 bits) of a digest: fixed-size and collision-free in practice. */
+function toKey(digest: Uint8Array): string {
+  let hex = '';
+  for (let index = 0; index < 16; index += 1) hex += (digest[index] ?? 0).toString(16).padStart(2, '0');
+  return hex;
 }
 
 /**
- * Where delivery keys are remembered. The default is the in-process
- * `memoryStore()`; `redisStore()` shares the keys between instances. Either
+ * Every UTF-16 code unit as two bytes. Unlike UTF-8, this is unique for every JS
+ * string: lone surrogates (`\ud800`, `\udc00`) would all become U+FFFD in UTF-8,
+ * so distinct task ids would share a key and a real task would be dropped.
+ */
+function utf16Bytes(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length * 2);
+  for (let index = 0; index < text.length; index += 1) {
+    const unit = text.charCodeAt(index);
+    bytes[2 * index] = unit & 0xff;
+    bytes[2 * index + 1] = unit >> 8;
+  }
+  return bytes;
+}
+
+/**
+ * The key a delivery is deduplicated under: a 32-character hash, so a huge
+ * `task_id` costs a store no more than a short one.
+ *
+ * - A terminal status (`completed`, `failed`) is keyed by the task alone: a task
+ *   ends once, even if PiAPI re-sends its end with a new timestamp, and a task
+ *   recovered through get-task meets the webhook's key.
+ * - Any other status is keyed by task, status and timestamp: a retry reuses its
+ *   timestamp (a duplicate), while a new progress report carries a new one (news).
+ *
+ * The task id is length-prefixed, so no choice of id and status can make two
+ * different deliveries hash the same text.
+ */
+export function deliveryKey(task: PiapiTask, timestamp: number, platform: Platform): MaybePromise<string> {
+  const id = `${task.task_id.length}:${task.task_id}`;
+  const text = isTerminalStatus(task.status) ? `${id}:end` : `${id}:${task.status}:${timestamp}`;
+  const digest = platform.sha256(utf16Bytes(text));
+  return digest instanceof Uint8Array ? toKey(digest) : digest.then(toKey);
+}
+
+/** What a claim found. */
+export type ClaimResult =
+  /** The delivery is yours: run it. `attempt` counts claims of this key, from 1. */
+  | { readonly state: 'claimed'; readonly attempt: number }
+  /** Another owner holds a live lease on it. */
+  | { readonly state: 'in_progress' }
+  /** Its handler has already succeeded. */
+  | { readonly state: 'done' }
+  /** The store is full of keys it must not forget yet: refuse rather than forget one. */
+  | { readonly state: 'full' };
+
+/** A task the app waits for, as the store keeps it for recovery. */
+export interface WatchedTask {
+  readonly taskId: string;
+  /** When it was first watched, in milliseconds from the middleware's clock. */
+  readonly watchedAt: number;
+  /** How many get-task checks (or recovery attempts) it has had. */
+  readonly checks: number;
+}
+
+/** Asks a claim to also watch the delivery's task, in the same step. */
+export interface WatchRequest {
+  readonly taskId: string;
+  /** When its first check is due, in ms. */
+  readonly dueAt: number;
+  /** Now, in ms: recorded as `watchedAt` if the task was not watched yet. */
+  readonly now: number;
+}
+
+/**
+ * Where delivery keys and watched tasks are kept: `memoryStore()` (the default,
+ * one process) or `redisStore()` (shared by instances, survives restarts). Every
  * method may answer synchronously or with a promise.
+ *
+ * A delivery key is **free**, **in progress** (held by one owner, with a lease
+ * that the owner renews while `onTask` runs, and that expires within seconds of
+ * the owner's death), or **done** (remembered for the dedupe TTL). Only the
+ * current owner may renew, complete or release: owner tokens are unique per claim.
+ *
+ * Every method must be atomic, across all instances sharing the store.
  */
 export interface DedupeStore {
   /**
-   * Records `key` if it is new. Must be atomic: of concurrent claims of one key,
-   * exactly one may return true.
-   *
-   * @param key - the delivery key
-   * @param ttlSeconds - the least time the key must be remembered
-   * @returns true the first time (go ahead), false while the key is remembered
+   * Takes `key` for `owner` if it is free (or its lease has expired), with a
+   * lease of `leaseMs`; watches `watch.taskId` too, in the same step, if asked
+   * and not watched yet.
    */
-  claim(key: string, ttlSeconds: number): boolean | Promise<boolean>;
+  claim(key: string, owner: string, leaseMs: number, watch?: WatchRequest): MaybePromise<ClaimResult>;
+  /** Extends `owner`'s lease on `key`; false when it is no longer the owner. */
+  renew(key: string, owner: string, leaseMs: number): MaybePromise<boolean>;
   /**
-   * Forgets a claim whose handling failed, so that PiAPI's retry is processed.
-   * @param key - a key this store returned true for
+   * Marks `key` done for `ttlSeconds` (its handler succeeded) and stops watching
+   * `unwatchTaskId`, if given. Refused (false) only when another owner holds a
+   * live lease on it.
    */
-  release(key: string): void | Promise<void>;
+  complete(key: string, owner: string, ttlSeconds: number, unwatchTaskId?: string): MaybePromise<boolean>;
+  /**
+   * Frees `key` after a failed handler, so that a retry or the recovery runs it
+   * again; the attempt count is kept for `ttlSeconds`. False when `owner` no
+   * longer holds it.
+   */
+  release(key: string, owner: string, ttlSeconds: number): MaybePromise<boolean>;
+  /** Watches `taskId` from `now`, first due at `dueAt` (ms), unless it is watched already. */
+  watch(taskId: string, dueAt: number, now: number): MaybePromise<void>;
+  /** Stops watching `taskId`. */
+  unwatch(taskId: string): MaybePromise<void>;
+  /**
+   * Takes up to `limit` watched tasks due at `now`, and pushes their next due
+   * time to `leaseUntil`, atomically, so that one instance checks a given task.
+   */
+  takeDueWatches(now: number, limit: number, leaseUntil: number): MaybePromise<readonly WatchedTask[]>;
+  /** Sets a watched task's next check and its count of checks; no-op when it is not watched. */
+  rescheduleWatch(taskId: string, dueAt: number, checks: number): MaybePromise<void>;
+  /**
+   * Optional: the middleware passes a reporter for failures the store sees
+   * outside any call (a Redis client's `'error'` events), so that they reach
+   * `onError` instead of crashing the process.
+   */
+  setErrorReporter?(report: (error: unknown) => void): void;
 }

@@ -12,6 +12,7 @@ export const REJECTION_STATUS = {
   invalid_secret: 401,
   unsupported_media_type: 415,
   payload_too_large: 413,
+  body_timeout: 408,
   invalid_body: 400,
   invalid_json: 400,
   invalid_payload: 400,
@@ -19,8 +20,12 @@ export const REJECTION_STATUS = {
   body_unavailable: 500,
   handler_failed: 500,
   internal_error: 500,
+  unverified: 400,
   overloaded: 503,
   draining: 503,
+  in_progress: 503,
+  store_full: 503,
+  verify_unavailable: 503,
 } as const;
 
 /** A stable code for why a request was refused; sent as `error` in the JSON body. */
@@ -32,6 +37,7 @@ const DEFAULT_MESSAGES: Readonly<Record<RejectionReason, string>> = {
   invalid_secret: 'The x-webhook-secret header does not match.',
   unsupported_media_type: 'The body must be sent as application/json.',
   payload_too_large: 'The body is larger than the configured limit.',
+  body_timeout: 'The body did not arrive in time.',
   invalid_body: 'The body could not be read.',
   invalid_json: 'The body is not valid JSON.',
   invalid_payload: 'The body is not a PiAPI notification.',
@@ -40,8 +46,12 @@ const DEFAULT_MESSAGES: Readonly<Record<RejectionReason, string>> = {
     'The request body was consumed before piapi-webhook could read it. Mount piapiWebhook before other body parsers, or use express.json(), express.raw() or express.text().',
   handler_failed: 'The handler failed; the delivery was released so that a retry is processed.',
   internal_error: 'piapi-webhook failed unexpectedly; the error was logged.',
+  unverified: "PiAPI's own copy of the task (get-task) does not confirm this delivery.",
   overloaded: 'Too many deliveries are waiting to be handled; retry later.',
   draining: 'This instance is shutting down; retry later.',
+  in_progress: 'Another instance is handling this delivery now; retry later.',
+  store_full: 'The dedupe store is full of deliveries it must still remember; retry later.',
+  verify_unavailable: "PiAPI's get-task API could not confirm this delivery now; retry later.",
 };
 
 /** A request that is refused. Its `reason` is stable; its `message` is for humans. */
@@ -63,6 +73,9 @@ export class PiapiWebhookRejection extends Error {
   }
 }
 
+/** What the middleware asks of its store; named in {@link PiapiWebhookStoreError}. */
+export type StoreOperation = 'claim' | 'renew' | 'complete' | 'release' | 'watch' | 'unwatch' | 'takeDueWatches' | 'rescheduleWatch' | 'connection';
+
 /** The dedupe store failed or timed out. Sent to `onError`; the delivery is handled anyway. */
 export class PiapiWebhookStoreError extends Error {
   override readonly name = 'PiapiWebhookStoreError';
@@ -72,10 +85,20 @@ export class PiapiWebhookStoreError extends Error {
    * @param cause - what it threw, or a timeout error
    */
   constructor(
-    readonly operation: 'claim' | 'release',
+    readonly operation: StoreOperation,
     cause: unknown,
   ) {
-    super(`piapi-webhook: the dedupe store failed to ${operation} a delivery: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`piapi-webhook: the dedupe store failed (${operation}): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/** `onTask` ran past `handlerTimeoutMs`. Sent to `onError`; the delivery counts as failed. */
+export class PiapiWebhookHandlerTimeoutError extends Error {
+  override readonly name = 'PiapiWebhookHandlerTimeoutError';
+
+  /** @param timeoutMs - the `handlerTimeoutMs` that passed */
+  constructor(readonly timeoutMs: number) {
+    super(`piapi-webhook: onTask did not settle within handlerTimeoutMs (${timeoutMs} ms); the delivery counts as failed.`);
   }
 }
 

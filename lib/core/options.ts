@@ -1,13 +1,19 @@
 import bytes from 'bytes';
 import type { DedupeStore } from './dedupe.js';
-import { PiapiWebhookConfigError, type PiapiWebhookStoreError, type RejectionReason } from './errors.js';
+import { PiapiWebhookConfigError, PiapiWebhookStoreError, type RejectionReason, type StoreOperation } from './errors.js';
 import { describe, positiveNumber } from './option-checks.js';
 import type { PiapiTask, PiapiWebhookContext } from './types.js';
+import { parseRecovery, type RecoveryConfig, type RecoveryOptions } from './recovery-options.js';
+
+export type { RecoveryOptions } from './recovery-options.js';
 
 /** What the outcome hook sees: one outcome per request, when its answer is decided. */
 export type WebhookOutcome =
   | {
-      /** A new delivery: answered 200, and `onTask` runs (or, with `ack: 'after-handler'`, has succeeded). */
+      /**
+       * A new delivery: answered 200, and `onTask` runs (or, with `ack: 'after-handler'`
+       * and for `deliver()` and recovery, has succeeded). `context.source` says where it came from.
+       */
       readonly type: 'accepted';
       readonly statusCode: number;
       readonly task: PiapiTask;
@@ -41,11 +47,37 @@ export type WebhookOutcome =
        * delivery is still handled (see the README), and another outcome follows.
        */
       readonly type: 'store_error';
-      readonly operation: 'claim' | 'release';
+      readonly operation: StoreOperation;
       readonly error: PiapiWebhookStoreError;
+      readonly task?: PiapiTask;
+      readonly context?: PiapiWebhookContext;
+    }
+  | {
+      /** A terminal task found through get-task was handled: its webhook had been lost. */
+      readonly type: 'recovered';
       readonly task: PiapiTask;
       readonly context: PiapiWebhookContext;
+    }
+  | {
+      /** A recovery check failed (get-task unavailable, or the handler failed); it is retried with back-off. */
+      readonly type: 'recovery_failed';
+      readonly taskId: string;
+      readonly error: unknown;
+      /** When the next check is due, in ms from the `now` clock. */
+      readonly nextCheckAt: number;
+    }
+  | {
+      /** Recovery stopped watching a task without handling its end: PiAPI does not know it, or `maxAgeSeconds` passed. */
+      readonly type: 'recovery_gave_up';
+      readonly taskId: string;
+      readonly reason: 'not_found' | 'max_age';
     };
+
+/** Where the middleware logs. Console and pino loggers fit; it is called as `logger.error({ err, ... }, message)`. */
+export interface PiapiWebhookLogger {
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
 
 /** When the 200 is sent: see {@link PiapiWebhookOptions.ack}. */
 export type AckMode = 'immediate' | 'after-handler';
@@ -63,10 +95,12 @@ export interface PiapiWebhookOptions {
    */
   onTask: (task: PiapiTask, context: PiapiWebhookContext) => unknown;
   /**
-   * Receives what `onTask` threw or rejected with, and {@link PiapiWebhookStoreError}s.
-   * @defaultValue logs the task id and the error with `console.error`
+   * Receives what `onTask` threw or rejected with, {@link PiapiWebhookHandlerTimeoutError}s,
+   * and {@link PiapiWebhookStoreError}s. `task` and `context` are absent for
+   * failures outside a delivery (a Redis connection error, a recovery sweep).
+   * @defaultValue logs the error with `logger.error`, saying which of those it is
    */
-  onError?: (error: unknown, task: PiapiTask, context: PiapiWebhookContext) => void;
+  onError?: (error: unknown, task: PiapiTask | undefined, context: PiapiWebhookContext | undefined) => void;
   /**
    * Sees every outcome (accepted, duplicate, rejected with its reason, store
    * errors), for logs and metrics. It never sees the secret. Its own errors are
@@ -92,7 +126,7 @@ export interface PiapiWebhookOptions {
   /**
    * Where delivery keys are remembered. Use `redisStore()` when several
    * instances receive the same webhooks.
-   * @defaultValue memoryStore(), an in-process LRU of 10 000 keys
+   * @defaultValue memoryStore(), in this process, at most 100 000 keys
    */
   store?: DedupeStore;
   /**
@@ -101,6 +135,14 @@ export interface PiapiWebhookOptions {
    * @defaultValue 2000
    */
   storeTimeoutMs?: number;
+  /**
+   * After the store fails or times out, how long it is skipped, in
+   * milliseconds: deliveries are handled without dedupe at once instead of
+   * each waiting `storeTimeoutMs` (reported as `store_error` outcomes, and once
+   * per outage to `onError`).
+   * @defaultValue 5000
+   */
+  storeCooldownMs?: number;
   /**
    * `'immediate'`: answer 200 first, then run `onTask` (fast; a failed handler
    * is not redelivered). `'after-handler'`: answer once `onTask` has settled,
@@ -120,12 +162,53 @@ export interface PiapiWebhookOptions {
    * @defaultValue 1000
    */
   maxQueue?: number;
+  /**
+   * How long an in-progress claim outlives its owner, in seconds (fractions
+   * allowed). The owner renews it every `leaseSeconds / 3` while `onTask` runs,
+   * so a live handler keeps its claim however long it takes, and a crashed
+   * instance's claim frees within `leaseSeconds`, in time for PiAPI's retries
+   * (5 s apart) or the recovery to take it over.
+   * @defaultValue 10
+   */
+  leaseSeconds?: number;
+  /**
+   * How long `onTask` may run, in milliseconds. Past it the delivery counts as
+   * failed: its place is freed, `onError` gets a {@link PiapiWebhookHandlerTimeoutError},
+   * the claim is released so that a retry or the recovery runs it again, and with
+   * `ack: 'after-handler'` it is answered 500. The late handler is not stopped.
+   * @defaultValue 120000 (2 minutes)
+   */
+  handlerTimeoutMs?: number;
+  /**
+   * How long the body may take to arrive once the secret is accepted, in
+   * milliseconds; slower bodies are answered 408 `body_timeout` and the
+   * connection closed. PiAPI sends a few kilobytes from Cloudflare's network.
+   * @defaultValue 10000
+   */
+  bodyTimeoutMs?: number;
+  /**
+   * Where the middleware logs what it cannot hand to a hook. Never given a secret or API key.
+   * @defaultValue console
+   */
+  logger?: PiapiWebhookLogger;
+  /**
+   * Turns on recovery through PiAPI's get-task API: lost notifications are
+   * fetched, and failed terminal deliveries re-run, until `maxAgeSeconds`.
+   * See {@link RecoveryOptions} and the README's "What is guaranteed".
+   * @defaultValue off
+   */
+  recovery?: RecoveryOptions;
 }
 
 /** The parsed, complete, frozen configuration the middleware runs on. */
 export interface ReceiverConfig {
   readonly secrets: readonly string[];
   readonly onTask: PiapiWebhookOptions['onTask'];
+  readonly logger: PiapiWebhookLogger;
+  readonly leaseMs: number;
+  readonly handlerTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  readonly recovery: RecoveryConfig | undefined;
   readonly onError: NonNullable<PiapiWebhookOptions['onError']>;
   readonly onOutcome: PiapiWebhookOptions['onOutcome'];
   readonly maxSkewSeconds: number;
@@ -135,6 +218,7 @@ export interface ReceiverConfig {
   /** How long the store must remember a key: the replay window, and at least an hour. */
   readonly dedupeTtlSeconds: number;
   readonly storeTimeoutMs: number;
+  readonly storeCooldownMs: number;
   readonly ack: AckMode;
   readonly maxConcurrency: number;
   readonly maxQueue: number;
@@ -144,8 +228,12 @@ const DEFAULT_MAX_SKEW_SECONDS = 300;
 const DEFAULT_LIMIT = '1mb';
 const MIN_DEDUPE_TTL_SECONDS = 3600;
 const DEFAULT_STORE_TIMEOUT_MS = 2000;
+const DEFAULT_STORE_COOLDOWN_MS = 5000;
 const DEFAULT_MAX_CONCURRENCY = 10;
 const DEFAULT_MAX_QUEUE = 1000;
+const DEFAULT_LEASE_SECONDS = 10;
+const DEFAULT_HANDLER_TIMEOUT_MS = 120_000;
+const DEFAULT_BODY_TIMEOUT_MS = 10_000;
 const ACK_MODES: readonly AckMode[] = ['immediate', 'after-handler'];
 
 const OPTION_NAMES: ReadonlySet<string> = new Set<keyof PiapiWebhookOptions>([
@@ -158,17 +246,41 @@ const OPTION_NAMES: ReadonlySet<string> = new Set<keyof PiapiWebhookOptions>([
   'now',
   'store',
   'storeTimeoutMs',
+  'storeCooldownMs',
   'ack',
   'maxConcurrency',
   'maxQueue',
+  'leaseSeconds',
+  'handlerTimeoutMs',
+  'bodyTimeoutMs',
+  'logger',
+  'recovery',
 ]);
 
-function defaultOnError(error: unknown, task: PiapiTask): void {
-  console.error(`[piapi-webhook] onTask failed for task ${task.task_id}:`, error);
+/** The default `onError`: one log line that says what failed, without blaming onTask for a store outage. */
+function logErrors(logger: PiapiWebhookLogger): NonNullable<PiapiWebhookOptions['onError']> {
+  return (error, task) => {
+    const taskId = task?.task_id;
+    if (error instanceof PiapiWebhookStoreError) logger.error({ err: error, taskId }, '[piapi-webhook] the dedupe store failed; deliveries are handled without it meanwhile');
+    else if (task === undefined) logger.error({ err: error }, '[piapi-webhook] recovery failed');
+    else logger.error({ err: error, taskId }, `[piapi-webhook] onTask failed for task ${taskId}`);
+  };
+}
+
+function parseLogger(value: unknown): PiapiWebhookLogger {
+  if (!isPlainObjectLike(value) || typeof value['warn'] !== 'function' || typeof value['error'] !== 'function') {
+    throw new PiapiWebhookConfigError('logger', `must be an object with warn() and error() methods (console, a pino logger), received ${describe(value)}.`);
+  }
+  return value as unknown as PiapiWebhookLogger;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** An object, including class instances such as a pino logger or a Redis store. */
+function isPlainObjectLike(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
 }
 
 function rejectUnknownKeys(value: Record<string, unknown>): void {
@@ -210,11 +322,14 @@ function parseNonNegativeInteger(option: string, value: unknown): number {
   return value;
 }
 
+const STORE_METHODS = ['claim', 'renew', 'complete', 'release', 'watch', 'unwatch', 'takeDueWatches', 'rescheduleWatch'] as const;
+
 function parseStore(value: unknown): DedupeStore {
-  if (!isPlainObject(value) || typeof value['claim'] !== 'function' || typeof value['release'] !== 'function') {
+  const missing = isPlainObjectLike(value) ? STORE_METHODS.filter((method) => typeof value[method] !== 'function') : STORE_METHODS;
+  if (missing.length > 0) {
     throw new PiapiWebhookConfigError(
       'store',
-      `must be an object with claim(key, ttlSeconds) and release(key) methods, such as memoryStore() or redisStore(client), received ${describe(value)}.`,
+      `must be a DedupeStore such as memoryStore() or redisStore(client) (missing: ${missing.join(', ')}), received ${describe(value)}. The store contract changed in 0.2: see the README's "Custom stores".`,
     );
   }
   return value as unknown as DedupeStore;
@@ -238,9 +353,6 @@ function parseFunction<T>(option: string, value: T): NonNullable<T> {
   return value as NonNullable<T>;
 }
 
-/** Builds the store used when the `store` option is absent; adapters pass `memoryStore`, so the core imports no store. */
-export type DefaultStoreFactory = (options: { now: () => number }) => DedupeStore;
-
 /**
  * Turns the user's options into the complete internal configuration, or throws a
  * {@link PiapiWebhookConfigError} naming the first option that is wrong.
@@ -248,6 +360,9 @@ export type DefaultStoreFactory = (options: { now: () => number }) => DedupeStor
  * @param options - what the user passed
  * @param createDefaultStore - builds the store when `store` is not given
  */
+/** Builds the store used when the `store` option is absent; adapters pass `memoryStore`, so the core imports no store. */
+export type DefaultStoreFactory = (options: { now: () => number }) => DedupeStore;
+
 export function parseOptions(options: unknown, createDefaultStore: DefaultStoreFactory): ReceiverConfig {
   if (!isPlainObject(options)) {
     throw new PiapiWebhookConfigError('options', `must be an object with at least { secret, onTask }, received ${describe(options)}.`);
@@ -263,7 +378,8 @@ export function parseOptions(options: unknown, createDefaultStore: DefaultStoreF
     throw new PiapiWebhookConfigError('onTask', 'is required: pass the function that handles each task.');
   }
   const onTask = parseFunction('onTask', given.onTask);
-  const onError = given.onError === undefined ? defaultOnError : parseFunction('onError', given.onError);
+  const logger = given.logger === undefined ? console : parseLogger(given.logger);
+  const onError = given.onError === undefined ? logErrors(logger) : parseFunction('onError', given.onError);
   const onOutcome = given.onOutcome === undefined ? undefined : parseFunction('onOutcome', given.onOutcome);
   const now = given.now === undefined ? Date.now : parseFunction('now', given.now);
   const maxSkewSeconds =
@@ -277,6 +393,8 @@ export function parseOptions(options: unknown, createDefaultStore: DefaultStoreF
     given.storeTimeoutMs === undefined
       ? DEFAULT_STORE_TIMEOUT_MS
       : positiveNumber('storeTimeoutMs', given.storeTimeoutMs);
+  const storeCooldownMs =
+    given.storeCooldownMs === undefined ? DEFAULT_STORE_COOLDOWN_MS : positiveNumber('storeCooldownMs', given.storeCooldownMs);
   const ack = given.ack ?? 'immediate';
   if (!ACK_MODES.includes(ack)) {
     throw new PiapiWebhookConfigError('ack', `must be 'immediate' or 'after-handler', received ${describe(ack)}.`);
@@ -286,10 +404,19 @@ export function parseOptions(options: unknown, createDefaultStore: DefaultStoreF
       ? DEFAULT_MAX_CONCURRENCY
       : positiveNumber('maxConcurrency', given.maxConcurrency, true);
   const maxQueue = given.maxQueue === undefined ? DEFAULT_MAX_QUEUE : parseNonNegativeInteger('maxQueue', given.maxQueue);
+  const leaseSeconds = given.leaseSeconds === undefined ? DEFAULT_LEASE_SECONDS : positiveNumber('leaseSeconds', given.leaseSeconds);
+  const handlerTimeoutMs =
+    given.handlerTimeoutMs === undefined ? DEFAULT_HANDLER_TIMEOUT_MS : positiveNumber('handlerTimeoutMs', given.handlerTimeoutMs);
+  const bodyTimeoutMs = given.bodyTimeoutMs === undefined ? DEFAULT_BODY_TIMEOUT_MS : positiveNumber('bodyTimeoutMs', given.bodyTimeoutMs);
 
   return Object.freeze({
     secrets: Object.freeze(secrets),
     onTask,
+    logger,
+    leaseMs: leaseSeconds * 1000,
+    handlerTimeoutMs,
+    bodyTimeoutMs,
+    recovery: given.recovery === undefined ? undefined : parseRecovery(given.recovery),
     onError,
     onOutcome,
     maxSkewSeconds,
@@ -299,6 +426,7 @@ export function parseOptions(options: unknown, createDefaultStore: DefaultStoreF
     // A copy passes the timestamp check for 2 × maxSkewSeconds: remember it at least that long.
     dedupeTtlSeconds: Math.max(MIN_DEDUPE_TTL_SECONDS, 2 * maxSkewSeconds),
     storeTimeoutMs,
+    storeCooldownMs,
     ack,
     maxConcurrency,
     maxQueue,

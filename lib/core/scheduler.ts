@@ -1,3 +1,5 @@
+import { startTimer } from './timers.js';
+
 /** A task whose handler is waiting or running, as `drain()` reports it. */
 export interface PendingHandler {
   readonly taskId: string;
@@ -30,6 +32,8 @@ export interface Scheduler {
   cancel(place: PendingHandler): void;
   /** Refuses new reservations, then resolves once every held place is given back, or at the timeout. */
   drain(timeoutMs: number): Promise<DrainReport>;
+  /** Resolves once every place held now has been given back; later ones are not waited for. */
+  settled(): Promise<void>;
 }
 
 /**
@@ -41,11 +45,20 @@ export function createScheduler(maxConcurrency: number, maxQueue: number): Sched
   const held = new Set<PendingHandler>();
   const waiting: Array<() => void> = [];
   const idleListeners: Array<() => void> = [];
+  // settled(): each waits for the places held when it was called.
+  const settleWaiters = new Set<{ remaining: Set<PendingHandler>; notify: () => void }>();
   let running = 0;
   let draining = false;
 
   function giveBack(place: PendingHandler): void {
     held.delete(place);
+    for (const waiter of settleWaiters) {
+      waiter.remaining.delete(place);
+      if (waiter.remaining.size === 0) {
+        settleWaiters.delete(waiter);
+        waiter.notify();
+      }
+    }
     if (held.size === 0) for (const notify of idleListeners.splice(0)) notify();
   }
 
@@ -81,10 +94,16 @@ export function createScheduler(maxConcurrency: number, maxQueue: number): Sched
           clearTimeout(timer);
           resolve({ timedOut, pending: timedOut ? [...held] : [] });
         };
-        const timer = setTimeout(() => finish(true), timeoutMs);
+        // Infinity (or any huge value) waits for ever, instead of overflowing into "now".
+        const timer = Number.isFinite(timeoutMs) ? startTimer(() => finish(true), timeoutMs, true) : undefined;
         if (held.size === 0) finish(false);
         else idleListeners.push(() => finish(false));
       });
+    },
+
+    settled() {
+      if (held.size === 0) return Promise.resolve();
+      return new Promise((notify) => settleWaiters.add({ remaining: new Set(held), notify }));
     },
   };
 }

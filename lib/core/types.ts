@@ -72,6 +72,17 @@ export interface PiapiWebhookContext {
   readonly timestamp: number;
   /** When the middleware accepted the delivery, in milliseconds from the `now` clock. */
   readonly receivedAt: number;
-  /** The key this delivery was deduplicated under (see the README's dedupe section). */
+  /** The key this delivery was deduplicated under: a fixed-size hash (see the README's dedupe section). */
   readonly deliveryKey: string;
+  /** Where the task came from: a webhook, the get-task recovery, or your own `deliver()` call. */
+  readonly source: TaskSource;
+  /**
+   * Which try this is for this delivery key, from 1. It grows when a failed or
+   * timed-out handler is retried (PiAPI's retry, a recovery, another instance),
+   * so that a handler can be idempotent on purpose.
+   */
+  readonly attempt: number;
 }
+
+/** Where a task handed to `onTask` came from. */
+export type TaskSource = 'webhook' | 'recovery' | 'deliver';

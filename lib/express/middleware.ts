@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PiapiWebhookRejection } from '../core/errors.js';
-import { parseOptions, type PiapiWebhookOptions } from '../core/options.js';
-import { createReceiver, type IncomingDelivery, type ReceiverAnswer, type WebhookControls } from '../core/receiver.js';
+import type { PiapiWebhookLogger, PiapiWebhookOptions } from '../core/options.js';
+import type { IncomingDelivery, ReceiverAnswer } from '../core/receiver.js';
 import { nodePlatform } from '../node/platform.js';
-import { memoryStore } from '../stores/memory.js';
+import { createWebhook, type WebhookControls } from '../webhook.js';
 import { readRequestBody } from '../node/read-body.js';
 
 /**
@@ -26,8 +26,9 @@ class NodeDelivery implements IncomingDelivery {
   readonly contentEncoding: string | undefined;
   private readonly req: IncomingMessage;
   private readonly res: ServerResponse;
+  private readonly logger: PiapiWebhookLogger;
 
-  constructor(req: IncomingMessage, res: ServerResponse) {
+  constructor(req: IncomingMessage, res: ServerResponse, logger: PiapiWebhookLogger) {
     const { headers } = req;
     this.method = req.method;
     this.secret = singleHeader(headers['x-webhook-secret']);
@@ -35,10 +36,16 @@ class NodeDelivery implements IncomingDelivery {
     this.contentEncoding = headers['content-encoding'];
     this.req = req;
     this.res = res;
+    this.logger = logger;
   }
 
   readBody(limitBytes: number, callback: (error: PiapiWebhookRejection | undefined, body?: unknown) => void): void {
     readRequestBody(this.req, limitBytes, callback);
+  }
+
+  abortBody(): void {
+    // The answer that follows carries `connection: close` (the body is incomplete), so Node drops the socket.
+    this.req.pause();
   }
 
   respond(answer: ReceiverAnswer): void {
@@ -48,7 +55,7 @@ class NodeDelivery implements IncomingDelivery {
       res.writeHead(answer.statusCode, req.complete ? answer.headers : { ...answer.headers, connection: 'close' });
       res.end(answer.body);
     } catch (error) {
-      console.error('[piapi-webhook] could not answer a delivery:', error);
+      this.logger.error({ err: error }, '[piapi-webhook] could not answer a delivery');
     }
     // The handler runs once the answer has been handed to the socket in full (the usual case,
     // right after end()), or the client has gone, or else when the response closes; and even if
@@ -79,12 +86,11 @@ class NodeDelivery implements IncomingDelivery {
  * ```
  */
 export function piapiWebhook(options: PiapiWebhookOptions): PiapiWebhookMiddleware {
-  const config = parseOptions(options, memoryStore);
-  const receiver = createReceiver(config, nodePlatform);
+  const { receiver, controls, logger } = createWebhook(options, nodePlatform);
 
   function piapiWebhookMiddleware(req: IncomingMessage, res: ServerResponse): void {
-    receiver.receive(new NodeDelivery(req, res));
+    receiver.receive(new NodeDelivery(req, res, logger));
   }
 
-  return Object.assign(piapiWebhookMiddleware, receiver.controls);
+  return Object.assign(piapiWebhookMiddleware, controls);
 }

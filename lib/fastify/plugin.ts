@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PiapiWebhookConfigError, type PiapiWebhookRejection } from '../core/errors.js';
-import { parseOptions, type PiapiWebhookOptions } from '../core/options.js';
-import { createReceiver, type IncomingDelivery, type ReceiverAnswer, type WebhookControls } from '../core/receiver.js';
+import type { PiapiWebhookOptions } from '../core/options.js';
+import type { IncomingDelivery, ReceiverAnswer } from '../core/receiver.js';
 import { nodePlatform } from '../node/platform.js';
 import { readRequestBody } from '../node/read-body.js';
-import { memoryStore } from '../stores/memory.js';
+import { createWebhook, type WebhookControls } from '../webhook.js';
 
 /** Options for {@link piapiWebhookPlugin}: the middleware's options, plus where to mount it. */
 export interface PiapiWebhookPluginOptions extends PiapiWebhookOptions {
@@ -57,6 +57,11 @@ class FastifyDelivery implements IncomingDelivery {
     readRequestBody(this.request.raw, limitBytes, callback);
   }
 
+  abortBody(): void {
+    // The answer that follows carries `connection: close` (the body is incomplete), so the socket is dropped.
+    this.request.raw.pause();
+  }
+
   respond(answer: ReceiverAnswer): void {
     const { reply } = this;
     const res = reply.raw;
@@ -106,12 +111,12 @@ export async function piapiWebhookPlugin(fastify: FastifyInstance, options: Piap
   if (typeof decorator !== 'string' || decorator === '') {
     throw new PiapiWebhookConfigError('decorator', `must be a non-empty string, received ${JSON.stringify(decorator)}.`);
   }
-  const receiver = createReceiver(parseOptions(hookOptions, memoryStore), nodePlatform);
+  const { receiver, controls } = createWebhook(hookOptions as unknown as PiapiWebhookOptions, nodePlatform);
 
-  fastify.decorate(decorator, receiver.controls);
+  fastify.decorate(decorator, controls);
   // Handlers accepted before close() still run to the end (bounded by drain()'s default timeout).
   fastify.addHook('onClose', async () => {
-    await receiver.controls.drain();
+    await controls.drain();
   });
 
   // An encapsulated child: its catch-all parser, which reads nothing, applies to this route only.

@@ -1,8 +1,8 @@
 import { PiapiWebhookRejection } from '../core/errors.js';
-import { parseOptions, type PiapiWebhookOptions } from '../core/options.js';
-import { createReceiver, type IncomingDelivery, type ReceiverAnswer, type WebhookControls } from '../core/receiver.js';
-import { memoryStore } from '../stores/memory.js';
+import type { PiapiWebhookLogger, PiapiWebhookOptions } from '../core/options.js';
+import type { IncomingDelivery, ReceiverAnswer } from '../core/receiver.js';
 import { webPlatform } from '../web/platform.js';
+import { createWebhook, type WebhookControls } from '../webhook.js';
 import { discardBody, readLimitedBody } from './read-stream.js';
 
 /**
@@ -28,21 +28,17 @@ export interface PiapiWebhookHandler extends WebhookControls {
   (request: Request, context?: WaitUntilContext): Promise<Response>;
 }
 
-function logFailure(what: string): (error: unknown) => void {
-  return (error) => console.error(`[piapi-webhook] ${what}:`, error);
-}
-
 /**
  * Runs `afterResponse` (it starts `onTask`) in a later task, so the runtime
  * sends the answer first, and settles once the handler has; never rejects.
  */
-function runAfterResponse(afterResponse: NonNullable<ReceiverAnswer['afterResponse']>): Promise<void> {
+function runAfterResponse(afterResponse: NonNullable<ReceiverAnswer['afterResponse']>, logger: PiapiWebhookLogger): Promise<void> {
   return new Promise((resolve) => {
     setTimeout(() => {
       try {
         afterResponse(resolve);
       } catch (error) {
-        logFailure('could not start a handler')(error);
+        logger.error({ err: error }, '[piapi-webhook] could not start a handler');
         resolve();
       }
     }, 0);
@@ -56,11 +52,13 @@ class FetchDelivery implements IncomingDelivery {
   readonly contentType: string | undefined;
   readonly contentEncoding: string | undefined;
   private bodyTouched = false;
+  private readonly reading = new AbortController();
 
   constructor(
     private readonly request: Request,
     private readonly context: WaitUntilContext | undefined,
     private readonly resolve: (response: Response) => void,
+    private readonly logger: PiapiWebhookLogger,
   ) {
     const { headers } = request;
     this.method = request.method;
@@ -71,11 +69,15 @@ class FetchDelivery implements IncomingDelivery {
 
   readBody(limitBytes: number, callback: (error: PiapiWebhookRejection | undefined, body?: unknown) => void): void {
     this.bodyTouched = true;
-    readLimitedBody(this.request, limitBytes).then(
+    readLimitedBody(this.request, limitBytes, this.reading.signal).then(
       (bytes) => callback(undefined, bytes),
       // Anything but a rejection: the stream was locked or broken by someone else.
       (error: unknown) => callback(error instanceof PiapiWebhookRejection ? error : new PiapiWebhookRejection('body_unavailable')),
     );
+  }
+
+  abortBody(): void {
+    this.reading.abort();
   }
 
   respond(answer: ReceiverAnswer): void {
@@ -88,14 +90,14 @@ class FetchDelivery implements IncomingDelivery {
 
     const { afterResponse } = answer;
     if (afterResponse === undefined) return;
-    const work = runAfterResponse(afterResponse);
+    const work = runAfterResponse(afterResponse, this.logger);
     const { context } = this;
     if (typeof context?.waitUntil !== 'function') return;
     try {
       context.waitUntil(work);
     } catch (error) {
       // e.g. Next's after() outside a request scope: the handler still runs, in the background.
-      logFailure('waitUntil threw; the handler runs in the background')(error);
+      this.logger.warn({ err: error }, '[piapi-webhook] waitUntil threw; the handler runs in the background');
     }
   }
 }
@@ -117,12 +119,11 @@ class FetchDelivery implements IncomingDelivery {
  * ```
  */
 export function piapiWebhookHandler(options: PiapiWebhookOptions): PiapiWebhookHandler {
-  const config = parseOptions(options, memoryStore);
-  const receiver = createReceiver(config, webPlatform);
+  const { receiver, controls, logger } = createWebhook(options, webPlatform);
 
   function handle(request: Request, context?: WaitUntilContext): Promise<Response> {
-    return new Promise((resolve) => receiver.receive(new FetchDelivery(request, context, resolve)));
+    return new Promise((resolve) => receiver.receive(new FetchDelivery(request, context, resolve, logger)));
   }
 
-  return Object.assign(handle, receiver.controls);
+  return Object.assign(handle, controls);
 }

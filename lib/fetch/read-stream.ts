@@ -21,9 +21,10 @@ function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
  * Reads a request's body, refusing it as soon as it is known to pass
  * `limitBytes`: from its content-length before a byte is read, or while
  * streaming, counting bytes as they arrive and cancelling the rest. A 1 GB body
- * costs at most `limitBytes` of memory.
+ * costs at most `limitBytes` of memory. Aborting `signal` cancels the read
+ * (the body took longer than `bodyTimeoutMs`).
  */
-export async function readLimitedBody(request: Request, limitBytes: number): Promise<Uint8Array> {
+export async function readLimitedBody(request: Request, limitBytes: number, signal?: AbortSignal): Promise<Uint8Array> {
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > limitBytes) {
     discardBody(request);
@@ -34,6 +35,7 @@ export async function readLimitedBody(request: Request, limitBytes: number): Pro
   if (request.body === null) return new Uint8Array(0);
 
   const reader = request.body.getReader();
+  signal?.addEventListener('abort', () => void reader.cancel().catch(() => undefined), { once: true });
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {

@@ -1,69 +1,144 @@
 import { LRUCache } from 'lru-cache';
+import type { ClaimResult, DedupeStore, WatchedTask, WatchRequest } from '../core/dedupe.js';
 import { positiveNumber } from '../core/option-checks.js';
-import type { DedupeStore } from '../core/dedupe.js';
 
 /** Options for {@link memoryStore}. */
 export interface MemoryStoreOptions {
   /**
-   * The most keys remembered at once; the least recently used is forgotten first.
-   * @defaultValue 10000
+   * The most delivery keys kept at once, and separately the most watched tasks.
+   * A key costs about 200 bytes whatever the task id (keys are fixed-size
+   * hashes), so the default bounds the store near 20 MB. A key still inside its
+   * time-to-live is never forgotten: when every place is taken, new deliveries
+   * are refused with 503 `store_full` (PiAPI retries) instead.
+   * @defaultValue 100000
    */
   max?: number;
   /**
-   * Remember each key at least this long, in seconds. The middleware asks for at
-   * least an hour, and for `2 × maxSkewSeconds` if that is longer; a larger
-   * value here wins.
-   * @defaultValue what the middleware asks for
-   */
-  ttlSeconds?: number;
-  /**
-   * The clock, in milliseconds.
+   * The clock, in milliseconds. The middleware passes its own `now` to the default store.
    * @defaultValue Date.now
    */
   now?: () => number;
 }
 
-/** The in-process store: {@link DedupeStore} plus what tests and metrics may read. */
+/** The in-process store: {@link DedupeStore}, answering synchronously, plus what tests and metrics may read. */
 export interface MemoryStore extends DedupeStore {
-  claim(key: string, ttlSeconds: number): boolean;
-  release(key: string): void;
-  /** How many keys are remembered now. Never more than `max`. */
+  claim(key: string, owner: string, leaseMs: number, watch?: WatchRequest): ClaimResult;
+  renew(key: string, owner: string, leaseMs: number): boolean;
+  complete(key: string, owner: string, ttlSeconds: number, unwatchTaskId?: string): boolean;
+  release(key: string, owner: string, ttlSeconds: number): boolean;
+  watch(taskId: string, dueAt: number, now: number): void;
+  unwatch(taskId: string): void;
+  takeDueWatches(now: number, limit: number, leaseUntil: number): readonly WatchedTask[];
+  rescheduleWatch(taskId: string, dueAt: number, checks: number): void;
+  /** How many delivery keys are kept now. Never more than `max`. */
   readonly size: number;
+  /** How many tasks are watched now. */
+  readonly watching: number;
 }
 
-const DEFAULT_MEMORY_STORE_MAX = 10_000;
+type Entry =
+  | { readonly state: 'leased'; readonly owner: string; readonly attempts: number }
+  | { readonly state: 'done' }
+  | { readonly state: 'free'; readonly attempts: number };
+
+interface Watch {
+  dueAt: number;
+  readonly watchedAt: number;
+  checks: number;
+}
+
+const DEFAULT_MEMORY_STORE_MAX = 100_000;
+const DONE: Entry = Object.freeze({ state: 'done' });
 
 /**
- * The embedded dedupe store: an LRU cache in this process (`lru-cache`). It never
- * holds more than `max` keys, so its memory is bounded however many deliveries
- * arrive. Each instance of an app has its own: use `redisStore` to share.
+ * The embedded store: delivery keys in an `lru-cache` with a time-to-live per
+ * entry, and watched tasks in a map, all in this process. Its memory is bounded
+ * however many deliveries arrive. It does not survive a restart and is not
+ * shared: use `redisStore` for that, or `reconcile(ids)` after a restart.
  *
  * @param options - see {@link MemoryStoreOptions}
- * @throws PiapiWebhookConfigError when `max` or `ttlSeconds` is not a positive number
+ * @throws PiapiWebhookConfigError when `max` is not a positive integer
  */
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const max = options.max === undefined ? DEFAULT_MEMORY_STORE_MAX : positiveNumber('memoryStore.max', options.max, true);
-  const minimumTtlSeconds = options.ttlSeconds === undefined ? 1 : positiveNumber('memoryStore.ttlSeconds', options.ttlSeconds);
-  const minimumTtlMs = minimumTtlSeconds * 1000;
   // ttlResolution 0: read the clock on every check, so an injected clock is honoured at once.
-  const cache = new LRUCache<string, true>({
-    max,
-    ttl: minimumTtlMs,
-    ttlResolution: 0,
-    perf: { now: options.now ?? Date.now },
-  });
+  const keys = new LRUCache<string, Entry>({ max, ttlResolution: 0, perf: { now: options.now ?? Date.now } });
+  const watches = new Map<string, Watch>();
+
+  /** Room for one more key, forgetting only keys whose time is up; false when none can go. */
+  function hasRoom(): boolean {
+    if (keys.size < max) return true;
+    keys.purgeStale();
+    return keys.size < max;
+  }
+
+  function watch(taskId: string, dueAt: number, now: number): void {
+    if (watches.has(taskId) || watches.size >= max) return;
+    watches.set(taskId, { dueAt, watchedAt: now, checks: 0 });
+  }
+
+  function ownedBy(key: string, owner: string): boolean {
+    const entry = keys.get(key);
+    return entry?.state === 'leased' && entry.owner === owner;
+  }
+
   return {
-    claim(key, ttlSeconds) {
-      // has + set is atomic here: both run in one turn of the event loop.
-      if (cache.has(key)) return false;
-      cache.set(key, true, { ttl: Math.max(minimumTtlMs, ttlSeconds * 1000) });
+    claim(key, owner, leaseMs, watchRequest) {
+      const entry = keys.get(key);
+      if (entry?.state === 'done') return { state: 'done' };
+      if (entry?.state === 'leased') return { state: 'in_progress' };
+      // lru-cache would evict a live key to make room; refuse instead.
+      if (entry === undefined && !hasRoom()) return { state: 'full' };
+      const attempts = (entry?.attempts ?? 0) + 1;
+      keys.set(key, { state: 'leased', owner, attempts }, { ttl: leaseMs });
+      if (watchRequest !== undefined) watch(watchRequest.taskId, watchRequest.dueAt, watchRequest.now);
+      return { state: 'claimed', attempt: attempts };
+    },
+    renew(key, owner, leaseMs) {
+      const entry = keys.get(key);
+      if (entry?.state !== 'leased' || entry.owner !== owner) return false;
+      keys.set(key, entry, { ttl: leaseMs });
       return true;
     },
-    release(key) {
-      cache.delete(key);
+    complete(key, owner, ttlSeconds, unwatchTaskId) {
+      const entry = keys.get(key);
+      if (entry?.state === 'leased' && entry.owner !== owner) return false;
+      if (entry === undefined && !hasRoom()) return false;
+      keys.set(key, DONE, { ttl: ttlSeconds * 1000 });
+      if (unwatchTaskId !== undefined) watches.delete(unwatchTaskId);
+      return true;
+    },
+    release(key, owner, ttlSeconds) {
+      const entry = keys.get(key);
+      if (entry?.state !== 'leased' || !ownedBy(key, owner)) return false;
+      keys.set(key, { state: 'free', attempts: entry.attempts }, { ttl: ttlSeconds * 1000 });
+      return true;
+    },
+    watch,
+    unwatch(taskId) {
+      watches.delete(taskId);
+    },
+    takeDueWatches(now, limit, leaseUntil) {
+      const due: WatchedTask[] = [];
+      for (const [taskId, entry] of watches) {
+        if (due.length >= limit) break;
+        if (entry.dueAt > now) continue;
+        entry.dueAt = leaseUntil;
+        due.push({ taskId, watchedAt: entry.watchedAt, checks: entry.checks });
+      }
+      return due;
+    },
+    rescheduleWatch(taskId, dueAt, checks) {
+      const entry = watches.get(taskId);
+      if (entry === undefined) return;
+      entry.dueAt = dueAt;
+      entry.checks = checks;
     },
     get size() {
-      return cache.size;
+      return keys.size;
+    },
+    get watching() {
+      return watches.size;
     },
   };
 }

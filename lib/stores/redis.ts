@@ -1,18 +1,20 @@
-import type { DedupeStore } from '../core/dedupe.js';
+import { createHash } from 'node:crypto';
+import type { ClaimResult, DedupeStore, WatchedTask } from '../core/dedupe.js';
 import { PiapiWebhookConfigError } from '../core/errors.js';
-import { describe, positiveNumber } from '../core/option-checks.js';
+import { describe } from '../core/option-checks.js';
+import * as scripts from './redis-scripts.js';
 
 /**
  * The part of a Redis client this store uses: a node-redis (`redis` v4+) client,
- * recognised by its `isOpen`, or an `ioredis` client, recognised by its `status`.
- * Typed loosely on purpose: both libraries' own `set` overloads fit it.
+ * recognised by `sendCommand`, or an `ioredis` client, recognised by `call`.
+ * Typed loosely on purpose: both libraries' own overloads must fit.
  */
 export interface RedisClientLike {
   // `any` at this boundary only: both clients' overloaded signatures must fit.
-  set(...args: any[]): Promise<unknown>;
-  del(key: string): Promise<unknown>;
-  readonly isOpen?: boolean;
-  readonly status?: string;
+  sendCommand?(args: any): unknown;
+  call?(command: string, ...args: any[]): Promise<unknown>;
+  on?(event: 'error', listener: (error: unknown) => void): unknown;
+  listenerCount?(event: 'error'): number;
 }
 
 /** Options for {@link redisStore}. */
@@ -22,22 +24,25 @@ export interface RedisStoreOptions {
    * @defaultValue 'piapi-webhook:'
    */
   prefix?: string;
-  /**
-   * Remember each key at least this long, in seconds. The middleware asks for at
-   * least an hour, and for `2 × maxSkewSeconds` if that is longer; a larger value here wins.
-   * @defaultValue what the middleware asks for
-   */
-  ttlSeconds?: number;
+}
+
+const CLAIM_STATES: Readonly<Record<number, ClaimResult['state']>> = { 0: 'done', 1: 'in_progress', 2: 'claimed' };
+
+function isNoScript(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOSCRIPT');
 }
 
 /**
- * A dedupe store shared by every instance that uses the same Redis: one atomic
- * `SET key 1 NX EX ttl` per claim, so of concurrent copies of a delivery, across
- * all instances, exactly one is handled. `release` deletes the key.
+ * A store shared by every instance that uses the same Redis, surviving restarts.
+ * Each step of a delivery (claim and watch, renew, complete and unwatch,
+ * release) is one atomic Lua script, one round trip; owner tokens make sure
+ * that only the current owner of a lease completes or releases it.
  *
  * The client is yours: connect it before the first delivery and close it on
- * shutdown. While Redis is down or slow, the middleware handles deliveries
- * without dedupe and reports each failure (see the README).
+ * shutdown. If it has no `'error'` listener, this store adds one that reports
+ * to the middleware's `onError`: a client without one crashes the process when
+ * Redis goes away. While Redis is down or slow, the middleware handles
+ * deliveries without dedupe and reports it (see the README).
  *
  * @param client - a connected node-redis (v4+) or ioredis client
  * @param options - see {@link RedisStoreOptions}
@@ -47,32 +52,88 @@ export interface RedisStoreOptions {
  * ```ts
  * import { createClient } from 'redis';
  * import { redisStore } from 'piapi-webhook/redis';
- * const redis = await createClient({ url: process.env.REDIS_URL }).connect();
+ * const redis = createClient({ url: process.env.REDIS_URL }).on('error', (error) => console.warn('redis', error));
+ * await redis.connect();
  * app.post('/piapi/webhook', piapiWebhook({ secret, onTask, store: redisStore(redis) }));
  * ```
  */
 export function redisStore(client: RedisClientLike, options: RedisStoreOptions = {}): DedupeStore {
-  const { prefix = 'piapi-webhook:', ttlSeconds } = options;
+  const { prefix = 'piapi-webhook:' } = options;
   if (typeof prefix !== 'string') {
     throw new PiapiWebhookConfigError('redisStore.prefix', `must be a string, received ${describe(prefix)}.`);
   }
-  const minimumTtl = ttlSeconds === undefined ? 1 : positiveNumber('redisStore.ttlSeconds', ttlSeconds);
-  const isClient = typeof client?.set === 'function' && typeof client.del === 'function';
-  const isNodeRedis = isClient && typeof client.isOpen === 'boolean';
-  if (!isNodeRedis && !(isClient && typeof client.status === 'string')) {
+  const command: ((args: string[]) => Promise<unknown>) | undefined =
+    typeof client?.call === 'function'
+      ? (args) => client.call!(args[0]!, ...args.slice(1))
+      : typeof client?.sendCommand === 'function'
+        ? (args) => Promise.resolve(client.sendCommand!(args))
+        : undefined;
+  if (command === undefined) {
     throw new PiapiWebhookConfigError('redisStore.client', 'must be a node-redis (redis v4+) or ioredis client.');
   }
-  // The two clients spell SET's options differently; both send the same command.
-  const setIfAbsent = isNodeRedis
-    ? (key: string, seconds: number) => client.set(key, '1', { NX: true, EX: seconds })
-    : (key: string, seconds: number) => client.set(key, '1', 'EX', seconds, 'NX');
+  let reportError: (error: unknown) => void = () => undefined;
+  if (typeof client.on === 'function' && client.listenerCount?.('error') === 0) {
+    client.on('error', (error) => reportError(error));
+  }
+
+  const shas = new Map<string, string>();
+  /** EVALSHA, falling back to EVAL once when Redis has not seen the script (a restart flushes them). */
+  async function run(script: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+    let sha = shas.get(script);
+    if (sha === undefined) {
+      sha = createHash('sha1').update(script).digest('hex');
+      shas.set(script, sha);
+    }
+    const rest = [String(keys.length), ...keys, ...args.map(String)];
+    try {
+      return await command!(['EVALSHA', sha, ...rest]);
+    } catch (error) {
+      if (!isNoScript(error)) throw error;
+      return command!(['EVAL', script, ...rest]);
+    }
+  }
+
+  const deliveryKey = (key: string): string => `${prefix}d:${key}`;
+  const due = `${prefix}watch:due`;
+  const info = `${prefix}watch:info`;
 
   return {
-    async claim(key, ttlSeconds) {
-      return (await setIfAbsent(prefix + key, Math.ceil(Math.max(minimumTtl, ttlSeconds)))) === 'OK';
+    async claim(key, owner, leaseMs, watch) {
+      const args = watch === undefined ? [owner, Math.ceil(leaseMs), '', 0, 0] : [owner, Math.ceil(leaseMs), watch.taskId, Math.floor(watch.dueAt), Math.floor(watch.now)];
+      const [state, attempt] = (await run(scripts.CLAIM, [deliveryKey(key), due, info], args)) as [number, number];
+      const name = CLAIM_STATES[Number(state)] ?? 'in_progress';
+      return name === 'claimed' ? { state: name, attempt: Number(attempt) } : { state: name };
     },
-    async release(key) {
-      await client.del(prefix + key);
+    async renew(key, owner, leaseMs) {
+      return Number(await run(scripts.RENEW, [deliveryKey(key)], [owner, Math.ceil(leaseMs)])) === 1;
+    },
+    async complete(key, owner, ttlSeconds, unwatchTaskId) {
+      const args = [owner, Math.ceil(ttlSeconds), unwatchTaskId ?? ''];
+      return Number(await run(scripts.COMPLETE, [deliveryKey(key), due, info], args)) === 1;
+    },
+    async release(key, owner, ttlSeconds) {
+      return Number(await run(scripts.RELEASE, [deliveryKey(key)], [owner, Math.ceil(ttlSeconds)])) === 1;
+    },
+    async watch(taskId, dueAt, now) {
+      await run(scripts.WATCH, [due, info], [taskId, Math.floor(dueAt), Math.floor(now)]);
+    },
+    async unwatch(taskId) {
+      await run(scripts.UNWATCH, [due, info], [taskId]);
+    },
+    async takeDueWatches(now, limit, leaseUntil) {
+      const flat = (await run(scripts.TAKE_DUE, [due, info], [Math.floor(now), limit, Math.floor(leaseUntil)])) as string[];
+      const taken: WatchedTask[] = [];
+      for (let index = 0; index + 1 < flat.length; index += 2) {
+        const [watchedAt = '0', checks = '0'] = String(flat[index + 1]).split(':');
+        taken.push({ taskId: String(flat[index]), watchedAt: Number(watchedAt), checks: Number(checks) });
+      }
+      return taken;
+    },
+    async rescheduleWatch(taskId, dueAt, checks) {
+      await run(scripts.RESCHEDULE, [due, info], [taskId, Math.floor(dueAt), checks]);
+    },
+    setErrorReporter(report) {
+      reportError = report;
     },
   };
 }

@@ -1,0 +1,261 @@
+import { ACCEPTED, DUPLICATE, rejectionAnswer, type ReceiverAnswer } from './answers.js';
+import { deliveryKey, isTerminalStatus, type ClaimResult, type MaybePromise, type WatchRequest } from './dedupe.js';
+import { PiapiWebhookRejection, type PiapiWebhookStoreError, type StoreOperation } from './errors.js';
+import { runHandler } from './handler.js';
+import { createLeaseKeeper } from './leases.js';
+import { andThen, callSafely } from './maybe.js';
+import type { ReceiverConfig, WebhookOutcome } from './options.js';
+import type { Platform } from './platform.js';
+import { createScheduler, type PendingHandler, type Scheduler } from './scheduler.js';
+import { createStoreGuard } from './store-guard.js';
+import type { PiapiNotification, PiapiTask, PiapiWebhookContext, TaskSource } from './types.js';
+
+/** What `deliver()` (and each recovered task) came to. */
+export type DeliveryResult =
+  /** `onTask` ran and succeeded. */
+  | { readonly status: 'handled'; readonly task: PiapiTask; readonly context: PiapiWebhookContext }
+  /** Already handled (by this or another instance): `onTask` did not run. */
+  | { readonly status: 'duplicate'; readonly task: PiapiTask }
+  /** Another instance holds a live lease on it and is handling it now. */
+  | { readonly status: 'in_progress'; readonly task: PiapiTask }
+  /** `onTask` failed or timed out; the claim was released, so it can be retried. */
+  | { readonly status: 'failed'; readonly task: PiapiTask; readonly context: PiapiWebhookContext; readonly error: unknown }
+  /** Refused before `onTask`, with the same stable reason a webhook would get. */
+  | { readonly status: 'rejected'; readonly reason: PiapiWebhookRejection['reason']; readonly message: string; readonly task?: PiapiTask };
+
+/** What `recovery.verify` found when it asked PiAPI about a webhook's task. */
+export type Confirmation =
+  | { readonly kind: 'confirmed'; readonly task: PiapiTask }
+  | { readonly kind: 'refused' }
+  | { readonly kind: 'unavailable' };
+
+/** The part of the receiver after the HTTP checks, shared by webhooks, `deliver()` and the recovery. */
+export interface Pipeline {
+  readonly scheduler: Scheduler;
+  /** Decides the HTTP answer to a checked, validated notification. */
+  answer(notification: PiapiNotification, receivedAt: number, warnings: readonly string[]): MaybePromise<ReceiverAnswer>;
+  /** Runs a notification to its end, whatever the ack mode. */
+  run(notification: PiapiNotification, source: TaskSource, warnings?: readonly string[]): Promise<DeliveryResult>;
+  /** Watches a task in the store, from now. */
+  watch(taskId: string, checkAfterMs: number): MaybePromise<void>;
+  /** Calls the store behind the same timeout and circuit breaker as deliveries. */
+  callStore<T>(operation: StoreOperation, run: () => MaybePromise<T>, fallback: T): MaybePromise<T>;
+  emit(outcome: WebhookOutcome): void;
+  reportError(error: unknown, task?: PiapiTask, context?: PiapiWebhookContext): void;
+}
+
+/** Task ids longer than this are not watched: PiAPI's are UUIDs, and a watch keeps the id itself. */
+const MAX_WATCHED_ID_LENGTH = 256;
+
+/** A random id for this instance, so that owner tokens never collide across instances. */
+function instanceId(): string {
+  const bytes = new Uint8Array(8);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+type Claim = ClaimResult & { readonly owner: string };
+
+/**
+ * Capacity, dedupe (leased claims), optional verification, the handler, and
+ * the completion record: everything after the HTTP checks.
+ */
+export function createPipeline(config: ReceiverConfig, platform: Platform, confirm?: (task: PiapiTask) => Promise<Confirmation>): Pipeline {
+  const { onOutcome, onTask, onError, store, logger } = config;
+  const scheduler = createScheduler(config.maxConcurrency, config.maxQueue);
+  const guard = createStoreGuard(config.storeTimeoutMs, config.storeCooldownMs);
+  const ownerPrefix = instanceId();
+  let claims = 0;
+  // With ack 'after-handler': the answer each delivery in progress here will get, so a copy shares it.
+  const inProgress = new Map<string, Promise<ReceiverAnswer>>();
+  const logOutcomeFailure = (error: unknown): void => logger.error({ err: error }, '[piapi-webhook] onOutcome threw');
+  const logErrorFailure = (error: unknown): void => logger.error({ err: error }, '[piapi-webhook] onError threw');
+
+  /** The accepted outcome, with the drift the parser reported, if any. */
+  function accepted(task: PiapiTask, context: PiapiWebhookContext, warnings: readonly string[]): WebhookOutcome {
+    return warnings.length === 0 ? { type: 'accepted', statusCode: 200, task, context } : { type: 'accepted', statusCode: 200, task, context, warnings };
+  }
+
+  function emit(outcome: WebhookOutcome): void {
+    if (onOutcome !== undefined) callSafely(() => onOutcome(outcome), logOutcomeFailure);
+  }
+
+  function reportError(error: unknown, task?: PiapiTask, context?: PiapiWebhookContext): void {
+    callSafely(() => onError(error, task, context), logErrorFailure);
+  }
+
+  function callStore<T>(operation: StoreOperation, run: () => MaybePromise<T>, fallback: T, task?: PiapiTask, context?: PiapiWebhookContext): MaybePromise<T> {
+    return guard.call(operation, run, fallback, (error: PiapiWebhookStoreError, opened: boolean) => {
+      emit({ type: 'store_error', operation, error, ...(task && { task }), ...(context && { context }) });
+      // One report per outage, not one per delivery: while the breaker is open, only outcomes count them.
+      if (opened) reportError(error, task, context);
+    });
+  }
+
+  const leases = createLeaseKeeper(
+    config.leaseMs,
+    (key, owner) => callStore('renew', () => store.renew(key, owner, config.leaseMs), true),
+    (key) => logger.warn({ deliveryKey: key }, '[piapi-webhook] lost the lease of a running handler; another instance may run the same delivery'),
+  );
+
+  function watchRequest(task: PiapiTask, now: number): WatchRequest | undefined {
+    if (config.recovery === undefined || task.task_id.length > MAX_WATCHED_ID_LENGTH) return undefined;
+    return { taskId: task.task_id, dueAt: now + config.recovery.checkAfterMs, now };
+  }
+
+  /** Claims the delivery. A store that cannot answer is taken as "claimed": handling twice is recoverable, losing is not. */
+  function claim(task: PiapiTask, context: PiapiWebhookContext): MaybePromise<Claim> {
+    claims += 1;
+    const owner = `${ownerPrefix}.${claims}`;
+    const watch = watchRequest(task, context.receivedAt);
+    const result = callStore('claim', () => store.claim(context.deliveryKey, owner, config.leaseMs, watch), { state: 'claimed', attempt: 1 } as ClaimResult, task, context);
+    return andThen(result, (claimed) => ({ ...claimed, owner }));
+  }
+
+  /** Runs the handler in its place, keeps its lease, then records done or releases; `done` gets the result. */
+  function execute(place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext, owner: string, done: (result: DeliveryResult) => void): void {
+    const key = context.deliveryKey;
+    scheduler.start(place, (giveBack) => {
+      leases.hold(key, owner);
+      runHandler(() => onTask(task, context), config.handlerTimeoutMs, (succeeded, error) => {
+        leases.drop(key);
+        if (succeeded) {
+          // A task stays watched until the handler of its end has succeeded.
+          const unwatch = isTerminalStatus(task.status) && config.recovery !== undefined ? task.task_id : undefined;
+          const recorded = callStore('complete', () => store.complete(key, owner, config.dedupeTtlSeconds, unwatch), true, task, context);
+          void andThen(recorded, (ok) => {
+            if (!ok) logger.warn({ taskId: task.task_id }, '[piapi-webhook] handled a delivery whose lease another instance had taken over');
+            giveBack();
+            done({ status: 'handled', task, context });
+          });
+          return;
+        }
+        reportError(error, task, context);
+        // Free the key, so that PiAPI's retry or the recovery runs it again.
+        const released = callStore('release', () => store.release(key, owner, config.dedupeTtlSeconds), true, task, context);
+        void andThen(released, () => {
+          giveBack();
+          done({ status: 'failed', task, context, error });
+        });
+      });
+    });
+  }
+
+  /** Gives the place and the claim back, and refuses with `reason`. */
+  function refuseClaimed(place: PendingHandler, claimed: Claim, context: PiapiWebhookContext, task: PiapiTask, reason: PiapiWebhookRejection['reason']): PiapiWebhookRejection {
+    scheduler.cancel(place);
+    void callStore('release', () => store.release(context.deliveryKey, claimed.owner, config.dedupeTtlSeconds), true, task, context);
+    return new PiapiWebhookRejection(reason);
+  }
+
+  /** Asks PiAPI to confirm a terminal webhook (`recovery.verify`), and swaps in its own copy. */
+  function confirmed(place: PendingHandler, claimed: Claim, task: PiapiTask, context: PiapiWebhookContext): MaybePromise<PiapiTask> {
+    if (confirm === undefined || context.source !== 'webhook' || !isTerminalStatus(task.status)) return task;
+    return confirm(task).then((confirmation) => {
+      if (confirmation.kind === 'confirmed') return confirmation.task;
+      throw refuseClaimed(place, claimed, context, task, confirmation.kind === 'refused' ? 'unverified' : 'verify_unavailable');
+    });
+  }
+
+  function rejection(reason: PiapiWebhookRejection['reason'], task: PiapiTask): ReceiverAnswer {
+    const refused = new PiapiWebhookRejection(reason);
+    emit({ type: 'rejected', statusCode: refused.statusCode, reason, message: refused.message, task });
+    return rejectionAnswer(refused);
+  }
+
+  /** The HTTP answer once the claim is known. */
+  function answerClaim(claimed: Claim, place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext, warnings: readonly string[]): MaybePromise<ReceiverAnswer> {
+    if (claimed.state !== 'claimed') {
+      scheduler.cancel(place);
+      if (claimed.state === 'full') return rejection('store_full', task);
+      // Under ack 'after-handler' the other instance's answer is not known yet: ask PiAPI to come back.
+      if (claimed.state === 'in_progress' && config.ack === 'after-handler') return rejection('in_progress', task);
+      emit({ type: 'duplicate', statusCode: 200, task, context });
+      return DUPLICATE;
+    }
+    const attempted = { ...context, attempt: claimed.attempt };
+    return andThen(confirmed(place, claimed, task, attempted), (handed) => {
+      if (config.ack === 'immediate') {
+        emit(accepted(handed, attempted, warnings));
+        return { ...ACCEPTED, afterResponse: (finished) => execute(place, handed, attempted, claimed.owner, () => finished?.()) };
+      }
+      return new Promise<ReceiverAnswer>((resolve) =>
+        execute(place, handed, attempted, claimed.owner, (result) => {
+          if (result.status === 'handled') {
+            emit(accepted(handed, attempted, warnings));
+            resolve(ACCEPTED);
+          } else {
+            resolve(rejection('handler_failed', handed));
+          }
+        }),
+      );
+    });
+  }
+
+  function answerKeyed(task: PiapiTask, context: PiapiWebhookContext, warnings: readonly string[]): MaybePromise<ReceiverAnswer> {
+    const copyOf = inProgress.get(context.deliveryKey);
+    if (copyOf !== undefined) {
+      return copyOf.then((answer) => {
+        emit({ type: 'duplicate', statusCode: answer.statusCode, task, context });
+        return answer;
+      });
+    }
+    // Held before the claim, so that a full queue refuses a delivery without claiming it.
+    const place = scheduler.reserve(task.task_id, task.status, context.deliveryKey);
+    if (typeof place === 'string') return rejection(place, task);
+    const answer = andThen(claim(task, context), (claimed) => answerClaim(claimed, place, task, context, warnings));
+    if (config.ack === 'after-handler' && answer instanceof Promise) {
+      inProgress.set(context.deliveryKey, answer);
+      const forget = (): void => void inProgress.delete(context.deliveryKey);
+      answer.then(forget, forget);
+    }
+    return answer;
+  }
+
+  function contextFor(notification: PiapiNotification, receivedAt: number, key: string, source: TaskSource): PiapiWebhookContext {
+    return { timestamp: notification.timestamp, receivedAt, deliveryKey: key, source, attempt: 1 };
+  }
+
+  return {
+    scheduler,
+    emit,
+    reportError,
+    callStore: (operation, run, fallback) => callStore(operation, run, fallback),
+
+    answer(notification, receivedAt, warnings) {
+      const task = notification.data;
+      return andThen(deliveryKey(task, notification.timestamp, platform), (key) =>
+        answerKeyed(task, contextFor(notification, receivedAt, key, 'webhook'), warnings),
+      );
+    },
+
+    async run(notification, source, warnings = []) {
+      const task = notification.data;
+      const key = await deliveryKey(task, notification.timestamp, platform);
+      const context = contextFor(notification, config.now(), key, source);
+      const place = scheduler.reserve(task.task_id, task.status, key);
+      if (typeof place === 'string') {
+        const refused = new PiapiWebhookRejection(place);
+        emit({ type: 'rejected', statusCode: refused.statusCode, reason: place, message: refused.message, task });
+        return { status: 'rejected', reason: place, message: refused.message, task };
+      }
+      const claimed = await claim(task, context);
+      if (claimed.state !== 'claimed') {
+        scheduler.cancel(place);
+        if (claimed.state === 'full') return { status: 'rejected', reason: 'store_full', message: new PiapiWebhookRejection('store_full').message, task };
+        if (claimed.state === 'in_progress') return { status: 'in_progress', task };
+        emit({ type: 'duplicate', statusCode: 200, task, context });
+        return { status: 'duplicate', task };
+      }
+      const attempted = { ...context, attempt: claimed.attempt };
+      const result = await new Promise<DeliveryResult>((resolve) => execute(place, task, attempted, claimed.owner, resolve));
+      if (result.status === 'handled') emit(accepted(task, attempted, warnings));
+      return result;
+    },
+
+    watch(taskId, checkAfterMs) {
+      const now = config.now();
+      return callStore('watch', () => store.watch(taskId, now + checkAfterMs, now), undefined);
+    },
+  };
+}

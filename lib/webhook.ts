@@ -1,0 +1,136 @@
+import { PiapiWebhookRejection, PiapiWebhookStoreError } from './core/errors.js';
+import { parseOptions, type PiapiWebhookLogger, type PiapiWebhookOptions } from './core/options.js';
+import { parseNotification } from './core/parse.js';
+import { createPipeline, type DeliveryResult, type Pipeline } from './core/pipeline.js';
+import type { Platform } from './core/platform.js';
+import { createReceiver, type Receiver } from './core/receiver.js';
+import type { DrainReport } from './core/scheduler.js';
+import type { PiapiNotification, PiapiTask, TaskSource } from './core/types.js';
+import { createPiapiClient } from './recovery/piapi-client.js';
+import { createRecovery, type Recovery, type ReconcileReport } from './recovery/recovery.js';
+import { memoryStore } from './stores/memory.js';
+
+/** The methods every entry point exposes on what it returns (the middleware, the Fetch handler, the Fastify plugin). */
+export interface WebhookControls {
+  /**
+   * Prepares a graceful shutdown. From now on new deliveries are answered 503
+   * (`draining`), so PiAPI retries them, against another instance if there is
+   * one, and the recovery sweep stops. Resolves once every accepted delivery's
+   * handler has settled, or once `timeoutMs` has passed, with what was still pending.
+   *
+   * @param timeoutMs - the longest wait, in milliseconds; `Infinity` waits for ever
+   * @defaultValue 30000 (Kubernetes' default grace period)
+   */
+  drain(timeoutMs?: number): Promise<DrainReport>;
+  /**
+   * Resolves once every handler accepted so far has finished (without
+   * draining). For tests: `await hook.settled()` after sending a notification.
+   */
+  settled(): Promise<void>;
+  /**
+   * Watches a task you have just created with PiAPI, so that its end is
+   * recovered through get-task if its webhooks are lost (downtime, a crash).
+   * Kept in the store: shared and persistent with `redisStore`. Every accepted
+   * notification watches its task too; a task stays watched until the handler
+   * of its terminal delivery has succeeded. Needs the `recovery` option.
+   *
+   * @param taskId - `data.task_id` from PiAPI's create-task answer
+   * @param options - `checkAfterSeconds`: when to check first, if its end has not been handled by then
+   */
+  watch(taskId: string, options?: { checkAfterSeconds?: number }): Promise<void>;
+  /**
+   * Checks with get-task now. Without arguments: the watched tasks that are
+   * due. With ids: exactly those (after a restart on `memoryStore`, pass your
+   * own table of unfinished tasks). Terminal tasks run through dedupe and
+   * `onTask` with `ctx.source: 'recovery'`. Needs the `recovery` option.
+   *
+   * @param taskIds - the tasks to check; default: the due watched tasks
+   */
+  reconcile(taskIds?: readonly string[]): Promise<ReconcileReport>;
+  /**
+   * Runs a notification (or a bare task) through validation, dedupe, the
+   * scheduler and `onTask`, without HTTP (no secret, media-type or timestamp
+   * check): for queue consumers and tests. Resolves once `onTask` has settled.
+   *
+   * @param notificationOrTask - `{ timestamp, data }`, or a task (timestamped now)
+   * @param options - `source`: what `ctx.source` says
+   * @defaultValue source: 'deliver'
+   */
+  deliver(notificationOrTask: PiapiNotification | PiapiTask, options?: { source?: TaskSource }): Promise<DeliveryResult>;
+}
+
+const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+
+function needsRecovery(method: string): never {
+  throw new TypeError(`piapi-webhook: ${method}() needs the recovery option: piapiWebhook({ ..., recovery: { apiKey: process.env.PIAPI_API_KEY } }).`);
+}
+
+function isNotification(value: unknown): value is PiapiNotification {
+  return typeof value === 'object' && value !== null && 'data' in value && 'timestamp' in value;
+}
+
+/**
+ * Builds everything an entry point needs from the user's options: the
+ * validated config, the pipeline, the recovery, and the HTTP receiver. Every
+ * adapter calls this, so that they all behave alike.
+ *
+ * @param options - the user's options, validated here
+ * @param platform - the runtime's crypto
+ */
+export function createWebhook(
+  options: PiapiWebhookOptions,
+  platform: Platform,
+): { readonly receiver: Receiver; readonly controls: WebhookControls; readonly logger: PiapiWebhookLogger } {
+  const config = parseOptions(options, memoryStore);
+  let pipeline: Pipeline | undefined;
+  const pipelineOf = (): Pipeline => pipeline!;
+  let recovery: Recovery | undefined;
+  if (config.recovery !== undefined) {
+    const { apiKey, baseUrl, requestTimeoutMs, concurrency } = config.recovery;
+    const client = createPiapiClient({ apiKey, baseUrl, timeoutMs: requestTimeoutMs, concurrency });
+    recovery = createRecovery(config, config.recovery, pipelineOf, (taskId) => client.getTask(taskId));
+  }
+  pipeline = createPipeline(config, platform, config.recovery?.verify ? recovery?.confirm : undefined);
+  // A reconnecting client emits an error per attempt: one report per cooldown is enough.
+  let quietUntil = 0;
+  config.store.setErrorReporter?.((error) => {
+    if (Date.now() < quietUntil) return;
+    quietUntil = Date.now() + config.storeCooldownMs;
+    pipelineOf().reportError(new PiapiWebhookStoreError('connection', error));
+  });
+  const receiver = createReceiver(config, platform, pipeline);
+
+  const controls: WebhookControls = {
+    drain(timeoutMs = DEFAULT_DRAIN_TIMEOUT_MS) {
+      recovery?.stop();
+      return pipelineOf().scheduler.drain(timeoutMs);
+    },
+    settled: () => pipelineOf().scheduler.settled(),
+    async watch(taskId, watchOptions = {}) {
+      if (recovery === undefined) needsRecovery('watch');
+      if (typeof taskId !== 'string' || taskId === '') throw new TypeError('piapi-webhook: watch(taskId) needs the task id PiAPI returned.');
+      const { checkAfterSeconds } = watchOptions;
+      await recovery.watch(taskId, checkAfterSeconds === undefined ? undefined : checkAfterSeconds * 1000);
+    },
+    async reconcile(taskIds) {
+      if (recovery === undefined) needsRecovery('reconcile');
+      return recovery.reconcile(taskIds);
+    },
+    async deliver(notificationOrTask, deliverOptions = {}) {
+      const nowSeconds = Math.floor(config.now() / 1000);
+      // A copy: validation normalizes in place, and the caller's object is theirs.
+      const body = structuredClone(isNotification(notificationOrTask) ? notificationOrTask : { timestamp: nowSeconds, data: notificationOrTask });
+      let notification: PiapiNotification;
+      const warnings: string[] = [];
+      try {
+        notification = parseNotification(body, warnings);
+      } catch (error) {
+        if (!(error instanceof PiapiWebhookRejection)) throw error;
+        pipelineOf().emit({ type: 'rejected', statusCode: error.statusCode, reason: error.reason, message: error.message });
+        return { status: 'rejected', reason: error.reason, message: error.message };
+      }
+      return pipelineOf().run(notification, deliverOptions.source ?? 'deliver', warnings);
+    },
+  };
+  return { receiver, controls, logger: config.logger };
+}
