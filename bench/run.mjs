@@ -136,6 +136,18 @@ const MODES = [
   ['unique', false],
   ['duplicate', true],
 ];
+// The memory and cold-start checks first: a failure there must not throw away the minutes of load below.
+const memory = args['skip-memory'] ? '(skipped)' : await new Promise((resolve, reject) => {
+  const child = spawn(process.execPath, ['--expose-gc', new URL('./memory.mjs', import.meta.url).pathname, ...(args.quick ? ['--quick'] : [])], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.once('exit', (code) => (code === 0 ? resolve(output.trim()) : reject(new Error(`memory check exited with ${code}`))));
+});
+
+const coldStartReport = args['skip-cold-start'] ? '(skipped)' : await coldStart(args.quick ? 3 : 15);
+
 // The redisStore row's own redis-server, on the servers' CPU: its work is the server side's cost.
 const redis = SERVERS.includes('node-redis') ? await startRedis(serverPrefix) : undefined;
 const servers = await Promise.all(SERVERS.map((name) => start(name, redis ? { REDIS_URL: redis.url } : {})));
@@ -210,16 +222,6 @@ const sections = groupsRun.flatMap((group) => [
   '',
 ]);
 
-const memory = args['skip-memory'] ? '(skipped)' : await new Promise((resolve, reject) => {
-  const child = spawn(process.execPath, ['--expose-gc', new URL('./memory.mjs', import.meta.url).pathname, ...(args.quick ? ['--quick'] : [])], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.once('exit', (code) => (code === 0 ? resolve(output.trim()) : reject(new Error(`memory check exited with ${code}`))));
-});
-
-const coldStartReport = args['skip-cold-start'] ? '(skipped)' : await coldStart(args.quick ? 3 : 15);
 
 const report = [
   '# Benchmarks',
