@@ -234,6 +234,7 @@ const report = [
   `Load average (1 min) of the machine: ${loadAtStart.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end (the bench itself adds about 2); the ranges of per-round ratios show the noise.`,
   'Each ratio is the median, over the rounds, of one server\'s requests/s over the other\'s in the same round; targets apply to unique deliveries.',
   'Every server runs in its own process on loopback. The body is a ~1.5 KB completed Midjourney notification.',
+  'The piapi servers use memoryStore({ max: 2,000,000 }): the default 100,000 keys, each kept for the one-hour dedupe window, refuse new deliveries (503 store_full) past about 28 unique deliveries/s sustained, which a load test reaches within seconds.',
   '',
   ...sections,
   '## Cold start',

@@ -1,5 +1,5 @@
 // piapiWebhook as the whole node:http server, no framework: http.createServer(piapiWebhook(options)).
-import { piapiWebhook } from 'piapi-webhook';
-import { listen, SECRET } from './listen.mjs';
+import { memoryStore, piapiWebhook } from 'piapi-webhook';
+import { BENCH_STORE_MAX, listen, SECRET } from './listen.mjs';
 
-listen(piapiWebhook({ secret: SECRET, onTask: () => {} }));
+listen(piapiWebhook({ secret: SECRET, onTask: () => {}, store: memoryStore({ max: BENCH_STORE_MAX }) }));
