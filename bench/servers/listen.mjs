@@ -11,3 +11,11 @@ export function listen(handler) {
     process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
   });
 }
+
+/**
+ * The store of the piapi servers: the memory store, with room for every unique
+ * delivery of a run. Its default 100,000 keys, each kept for the one-hour dedupe
+ * window, refuse new deliveries (503 store_full) past about 28 unique deliveries/s
+ * sustained, which a load test reaches within seconds.
+ */
+export const BENCH_STORE_MAX = 2_000_000;

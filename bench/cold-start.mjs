@@ -1,0 +1,42 @@
+// The cold-start check: each scenario of cold-start-child.cjs in fresh processes,
+// interleaved (express, fetch, express-entry, express, …) so that drift hits all
+// alike. Prints a Markdown table of medians and the ratios against the targets.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { median, verdict } from './stats.mjs';
+
+const run = promisify(execFile);
+const CHILD = new URL('./cold-start-child.cjs', import.meta.url).pathname;
+
+async function once(scenario) {
+  const { stdout } = await run(process.execPath, [CHILD, scenario], { cwd: new URL('..', import.meta.url).pathname });
+  return JSON.parse(stdout);
+}
+
+/** @param {number} processes - fresh processes per scenario */
+export async function coldStart(processes) {
+  const samples = { express: [], fetch: [], 'express-entry': [] };
+  for (let index = 0; index < processes; index += 1) {
+    for (const scenario of Object.keys(samples)) samples[scenario].push(await once(scenario));
+  }
+  const entry = samples['express-entry'];
+  const express = median(samples.express.map((times) => times.express));
+  const fetchEntry = median(samples.fetch.map((times) => times.piapi));
+  // Paired: piapi's share against the require('express') of the same process.
+  const expressEntryRatio = median(entry.map((times) => times.piapi / times.express));
+  /** The median and the range of a list of milliseconds, as table cells. */
+  const cells = (values) => `${median(values).toFixed(1)} | ${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)}`;
+  return [
+    '| in a fresh process | median ms | range ms |',
+    '|---|---:|---:|',
+    `| \`require('express')\` alone | ${cells(samples.express.map((times) => times.express))} |`,
+    `| Fetch entry: \`import('piapi-webhook/fetch')\` + \`piapiWebhookHandler()\` + first answer | ${cells(samples.fetch.map((times) => times.piapi))} |`,
+    `| \`require('express')\`, in the Express entry's processes | ${cells(entry.map((times) => times.express))} |`,
+    `| Express entry, after \`require('express')\`: \`require('piapi-webhook')\` + \`piapiWebhook()\` + first answer | ${cells(entry.map((times) => times.piapi))} |`,
+    '',
+    `Fetch entry / \`require('express')\`: **${(fetchEntry / express).toFixed(2)}** (target ≤ 0.15: ${verdict(fetchEntry / express, 0.15, 'max')})`,
+    `Express entry / \`require('express')\` in the same process: **${expressEntryRatio.toFixed(2)}** (target ≤ 0.20: ${verdict(expressEntryRatio, 0.2, 'max')})`,
+    '',
+    `${processes} fresh processes per scenario, interleaved; the clock starts after Node has started.`,
+  ].join('\n');
+}

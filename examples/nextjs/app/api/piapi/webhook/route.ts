@@ -1,0 +1,15 @@
+// PiAPI's webhook in a Next.js App Router route handler. `after` keeps onTask
+// running once the answer has been sent: on Vercel and other serverless hosts the
+// function may otherwise be frozen as soon as it returns.
+import { after } from 'next/server';
+import { piapiWebhookHandler } from 'piapi-webhook/fetch';
+
+const handle = piapiWebhookHandler({
+  secret: process.env.PIAPI_WEBHOOK_SECRET!,
+  onTask: async (task) => {
+    // Save the result here (a database write, a queue message, …).
+    console.log(`[piapi] handled ${task.task_id} ${task.model}/${task.task_type} ${task.status}`);
+  },
+});
+
+export const POST = (request: Request) => handle(request, { waitUntil: after });
