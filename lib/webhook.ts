@@ -98,7 +98,15 @@ export function createWebhook(
     quietUntil = Date.now() + config.storeCooldownMs;
     pipelineOf().reportError(new PiapiWebhookStoreError('connection', error));
   });
-  const receiver = createReceiver(config, platform, pipeline);
+  const httpReceiver = createReceiver(config, platform, pipeline);
+  // At once where the runtime allows timers here (Node, Bun, Deno), else with the first request.
+  recovery?.start();
+  const receiver: Receiver = {
+    receive(delivery) {
+      recovery?.start();
+      httpReceiver.receive(delivery);
+    },
+  };
 
   const controls: WebhookControls = {
     drain(timeoutMs = DEFAULT_DRAIN_TIMEOUT_MS) {
@@ -108,12 +116,14 @@ export function createWebhook(
     settled: () => pipelineOf().scheduler.settled(),
     async watch(taskId, watchOptions = {}) {
       if (recovery === undefined) needsRecovery('watch');
+      recovery.start();
       if (typeof taskId !== 'string' || taskId === '') throw new TypeError('piapi-webhook: watch(taskId) needs the task id PiAPI returned.');
       const { checkAfterSeconds } = watchOptions;
       await recovery.watch(taskId, checkAfterSeconds === undefined ? undefined : checkAfterSeconds * 1000);
     },
     async reconcile(taskIds) {
       if (recovery === undefined) needsRecovery('reconcile');
+      recovery.start();
       return recovery.reconcile(taskIds);
     },
     async deliver(notificationOrTask, deliverOptions = {}) {

@@ -64,7 +64,8 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
   const { onOutcome, onTask, onError, store, logger } = config;
   const scheduler = createScheduler(config.maxConcurrency, config.maxQueue);
   const guard = createStoreGuard(config.storeTimeoutMs, config.storeCooldownMs);
-  const ownerPrefix = instanceId();
+  // Made on the first claim, not here: Workers refuse random values at module load.
+  let ownerPrefix: string | undefined;
   let claims = 0;
   // With ack 'after-handler': the answer each delivery in progress here will get, so a copy shares it.
   const inProgress = new Map<string, Promise<ReceiverAnswer>>();
@@ -106,6 +107,7 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
   /** Claims the delivery. A store that cannot answer is taken as "claimed": handling twice is recoverable, losing is not. */
   function claim(task: PiapiTask, context: PiapiWebhookContext): MaybePromise<Claim> {
     claims += 1;
+    ownerPrefix ??= instanceId();
     const owner = `${ownerPrefix}.${claims}`;
     const watch = watchRequest(task, context.receivedAt);
     const result = callStore('claim', () => store.claim(context.deliveryKey, owner, config.leaseMs, watch), { state: 'claimed', attempt: 1 } as ClaimResult, task, context);

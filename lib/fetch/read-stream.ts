@@ -33,6 +33,18 @@ export async function readLimitedBody(request: Request, limitBytes: number, sign
   // Read already: Hono's c.req.json(), or a second handle() of the same Request.
   if (request.bodyUsed) throw new PiapiWebhookRejection('body_unavailable');
   if (request.body === null) return new Uint8Array(0);
+  // A declared length within the limit: the runtime's HTTP framing bounds the body, and arrayBuffer()
+  // is several times faster than pulling chunks through a reader (measured on @hono/node-server).
+  if (declared !== null && /^\d+$/.test(declared)) {
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await request.arrayBuffer());
+    } catch {
+      throw new PiapiWebhookRejection('invalid_body');
+    }
+    if (bytes.byteLength > limitBytes) throw new PiapiWebhookRejection('payload_too_large');
+    return bytes;
+  }
 
   const reader = request.body.getReader();
   signal?.addEventListener('abort', () => void reader.cancel().catch(() => undefined), { once: true });

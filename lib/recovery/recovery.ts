@@ -29,6 +29,8 @@ export interface Recovery {
   reconcile(taskIds?: readonly string[]): Promise<ReconcileReport>;
   /** For `recovery.verify`: PiAPI's own copy of a webhook's terminal task. */
   confirm(task: PiapiTask): Promise<Confirmation>;
+  /** Starts the sweep timer, once; a no-op with `intervalSeconds: 0` or after `stop()`. */
+  start(): void;
   /** Stops the sweep timer (drain). */
   stop(): void;
 }
@@ -135,21 +137,30 @@ export function createRecovery(
     return checkAll(due.map((watched) => ({ taskId: watched.taskId, watched })));
   }
 
-  const timer =
-    recovery.intervalMs > 0
-      ? setInterval(() => {
-          // One sweep at a time: a slow PiAPI must not pile sweeps up.
-          sweeping ??= sweep()
-            .catch((error: unknown) => {
-              pipeline().reportError(error);
-              return undefined as never;
-            })
-            .finally(() => (sweeping = undefined));
-        }, recovery.intervalMs)
-      : undefined;
-  (timer as { unref?: () => void } | undefined)?.unref?.();
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let stopped = false;
+
+  function tick(): void {
+    // One sweep at a time: a slow PiAPI must not pile sweeps up.
+    sweeping ??= sweep()
+      .catch((error: unknown) => {
+        pipeline().reportError(error);
+        return undefined as never;
+      })
+      .finally(() => (sweeping = undefined));
+  }
 
   return {
+    start() {
+      if (timer !== undefined || stopped || recovery.intervalMs === 0) return;
+      try {
+        timer = setInterval(tick, recovery.intervalMs);
+      } catch {
+        // Workers refuse timers at module load: the next request or call starts it.
+        return;
+      }
+      (timer as { unref?: () => void }).unref?.();
+    },
     async watch(taskId, checkAfterMs = recovery.checkAfterMs) {
       await pipeline().watch(taskId, checkAfterMs);
     },
@@ -166,6 +177,7 @@ export function createRecovery(
       return { kind: 'confirmed', task: copy.data };
     },
     stop() {
+      stopped = true;
       if (timer !== undefined) clearInterval(timer);
     },
   };
