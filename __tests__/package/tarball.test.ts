@@ -24,7 +24,9 @@ describe('the packed tarball', () => {
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'piapi-webhook-consumer-'));
-    sh(npm, ['pack', '--silent', '--pack-destination', dir], ROOT);
+    // --ignore-scripts: npm test has just built dist, and prepack's rebuild would delete it under
+    // suites that run the built package at the same time (the CLI tests, the fault suite).
+    sh(npm, ['pack', '--silent', '--ignore-scripts', '--pack-destination', dir], ROOT);
     const packed = readdirSync(dir).find((file) => file.endsWith('.tgz'));
     if (packed === undefined) throw new Error('npm pack produced no tarball');
     tarball = join(dir, packed);
