@@ -86,7 +86,7 @@ class FetchDelivery implements IncomingDelivery {
     const headers: Record<string, string> = {};
     // content-length is left to the runtime, which frames the body it is given.
     for (const [name, value] of Object.entries(answer.headers)) if (name !== 'content-length') headers[name] = String(value);
-    this.resolve(new Response(answer.body, { status: answer.statusCode, headers }));
+    this.resolve(new Response(answer.text, { status: answer.statusCode, headers }));
 
     const { afterResponse } = answer;
     if (afterResponse === undefined) return;

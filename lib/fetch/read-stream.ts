@@ -24,7 +24,7 @@ function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
  * costs at most `limitBytes` of memory. Aborting `signal` cancels the read
  * (the body took longer than `bodyTimeoutMs`).
  */
-export async function readLimitedBody(request: Request, limitBytes: number, signal?: AbortSignal): Promise<Uint8Array> {
+export async function readLimitedBody(request: Request, limitBytes: number, signal?: AbortSignal): Promise<Uint8Array | string> {
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > limitBytes) {
     discardBody(request);
@@ -33,17 +33,18 @@ export async function readLimitedBody(request: Request, limitBytes: number, sign
   // Read already: Hono's c.req.json(), or a second handle() of the same Request.
   if (request.bodyUsed) throw new PiapiWebhookRejection('body_unavailable');
   if (request.body === null) return new Uint8Array(0);
-  // A declared length within the limit: the runtime's HTTP framing bounds the body, and arrayBuffer()
+  // A declared length within the limit: the runtime's HTTP framing bounds the body, and text()
   // is several times faster than pulling chunks through a reader (measured on @hono/node-server).
   if (declared !== null && /^\d+$/.test(declared)) {
-    let bytes: Uint8Array;
+    let text: string;
     try {
-      bytes = new Uint8Array(await request.arrayBuffer());
+      text = await request.text();
     } catch {
       throw new PiapiWebhookRejection('invalid_body');
     }
-    if (bytes.byteLength > limitBytes) throw new PiapiWebhookRejection('payload_too_large');
-    return bytes;
+    // UTF-16 length ≤ UTF-8 length; a body over the limit in characters is over it in bytes.
+    if (text.length > limitBytes) throw new PiapiWebhookRejection('payload_too_large');
+    return text;
   }
 
   const reader = request.body.getReader();
