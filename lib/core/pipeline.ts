@@ -158,7 +158,9 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
   /** Asks PiAPI to confirm a terminal webhook (`recovery.verify`), and swaps in its own copy. */
   function confirmed(place: PendingHandler, claimed: Claim, task: PiapiTask, context: PiapiWebhookContext): MaybePromise<PiapiTask> {
     if (confirm === undefined || context.source !== 'webhook' || !isTerminalStatus(task.status)) return task;
-    return confirm(task).then((confirmation) => {
+    // A lookup that throws is one that could not be made: PiAPI is asked to retry, and the claim is given back.
+    const lookup = confirm(task).catch((): Confirmation => ({ kind: 'unavailable' }));
+    return lookup.then((confirmation) => {
       if (confirmation.kind === 'confirmed') return confirmation.task;
       throw refuseClaimed(place, claimed, context, task, confirmation.kind === 'refused' ? 'unverified' : 'verify_unavailable');
     });
