@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { createApp, expressVersions, logLine, settle } from '../helpers/apps.js';
+import { createApp, expressVersions, gate, logLine, settle } from '../helpers/apps.js';
 import { loadFixture, notification, NOW_S, SECRET } from '../helpers/notifications.js';
 import { eventually } from '../helpers/wait.js';
 
@@ -99,16 +99,20 @@ describe.each(expressVersions)('piapiWebhook on %s', (_version, express) => {
 
     it('answers before the handler has finished (a handler that never settles does not hold the answer)', async () => {
       let called = 0;
-      const { app } = createApp(express, {
+      const held = gate();
+      const { app, hook } = createApp(express, {
         onTask: () => {
           called += 1;
-          return new Promise(() => undefined);
+          return held.promise;
         },
       });
       const response = await post(app, notification());
       expect(response.status).toBe(200);
       await settle();
       expect(called).toBe(1);
+      // Let it go, so that no handler outlives the test (its timeout would log after the run).
+      held.open();
+      await hook.settled();
     });
 
     it('runs the handler only after the whole answer was handed to the socket', async () => {

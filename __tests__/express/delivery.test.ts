@@ -173,12 +173,16 @@ describe.each(expressVersions)('delivery guarantees on %s', (_version, express) 
     });
 
     it('reports what was still pending when the timeout passes', async () => {
-      const { app, hook } = createApp(express, { onTask: () => new Promise(() => undefined) });
+      const stuck = gate();
+      const { app, hook } = createApp(express, { onTask: () => stuck.promise });
       await post(app, notification({ task_id: 'stuck', status: 'processing' }));
       await settle();
       const report = await hook.drain(20);
       expect(report.timedOut).toBe(true);
       expect(report.pending).toEqual([{ taskId: 'stuck', status: 'processing', deliveryKey: expect.stringMatching(/^[0-9a-f]{32}$/) }]);
+      // No handler may outlive the test: its timeout would log after the run.
+      stuck.open();
+      await hook.settled();
     });
 
     it('resolves at once when nothing is pending', async () => {
