@@ -117,7 +117,10 @@ export function createWebhook(
     async watch(taskId, watchOptions = {}) {
       if (recovery === undefined) needsRecovery('watch');
       recovery.start();
-      if (typeof taskId !== 'string' || taskId === '') throw new TypeError('piapi-webhook: watch(taskId) needs the task id PiAPI returned.');
+      // PiAPI's ids are UUIDs; a watch keeps the id itself, so an absurd one is refused.
+      if (typeof taskId !== 'string' || taskId === '' || taskId.length > 256) {
+        throw new TypeError('piapi-webhook: watch(taskId) needs the task id PiAPI returned (a non-empty string of at most 256 characters).');
+      }
       const { checkAfterSeconds } = watchOptions;
       await recovery.watch(taskId, checkAfterSeconds === undefined ? undefined : checkAfterSeconds * 1000);
     },
