@@ -139,7 +139,7 @@ export function createWebhook(
         notification = parseNotification(body, warnings);
       } catch (error) {
         if (!(error instanceof PiapiWebhookRejection)) throw error;
-        pipelineOf().emit({ type: 'rejected', statusCode: error.statusCode, reason: error.reason, message: error.message });
+        pipelineOf().emitRejected(error);
         return { status: 'rejected', reason: error.reason, message: error.message };
       }
       return pipelineOf().run(notification, deliverOptions.source ?? 'deliver', warnings);

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
+import { freePort } from './ports.js';
 import { eventually } from './wait.js';
 
 const BINARY = process.env['REDIS_SERVER_BIN'] ?? 'redis-server';
@@ -14,17 +15,6 @@ if (!redisAvailable) {
 
 /** `describe` where redis-server can run, `describe.skip` (with the warning above) where not. */
 export const describeWithRedis = redisAvailable ? describe : describe.skip;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {

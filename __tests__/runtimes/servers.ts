@@ -3,7 +3,7 @@
  * say (or show) that they listen, and stopped.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+export { freePort } from '../helpers/ports.js';
 import { createInterface } from 'node:readline';
 
 /** Long enough for a cold start on a busy 2-core machine; it only matters when something hangs. */
@@ -11,18 +11,6 @@ export const DEADLINE_MS = 180_000;
 
 /** The secret every consumer app is configured with (apps/options.mjs). */
 export const SECRET = 'runtime-secret';
-
-/** A free loopback port, for servers that cannot listen on port 0 and say which port they got. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** A consumer server process, its base URL, and what it printed. */
 export interface RunningServer {

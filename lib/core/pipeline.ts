@@ -41,6 +41,8 @@ export interface Pipeline {
   /** Calls the store behind the same timeout and circuit breaker as deliveries. */
   callStore<T>(operation: StoreOperation, run: () => MaybePromise<T>, fallback: T): MaybePromise<T>;
   emit(outcome: WebhookOutcome): void;
+  /** Emits the `rejected` outcome of a refusal, with its task when there is one. */
+  emitRejected(rejection: PiapiWebhookRejection, task?: PiapiTask): void;
   reportError(error: unknown, task?: PiapiTask, context?: PiapiWebhookContext): void;
 }
 
@@ -166,9 +168,13 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
     });
   }
 
+  function emitRejected({ reason, statusCode, message }: PiapiWebhookRejection, task?: PiapiTask): void {
+    emit(task === undefined ? { type: 'rejected', statusCode, reason, message } : { type: 'rejected', statusCode, reason, message, task });
+  }
+
   function rejection(reason: PiapiWebhookRejection['reason'], task: PiapiTask): ReceiverAnswer {
     const refused = new PiapiWebhookRejection(reason);
-    emit({ type: 'rejected', statusCode: refused.statusCode, reason, message: refused.message, task });
+    emitRejected(refused, task);
     return rejectionAnswer(refused);
   }
 
@@ -228,6 +234,7 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
   return {
     scheduler,
     emit,
+    emitRejected,
     reportError,
     callStore: (operation, run, fallback) => callStore(operation, run, fallback),
 
@@ -245,7 +252,7 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
       const place = scheduler.reserve(task.task_id, task.status, key);
       if (typeof place === 'string') {
         const refused = new PiapiWebhookRejection(place);
-        emit({ type: 'rejected', statusCode: refused.statusCode, reason: place, message: refused.message, task });
+        emitRejected(refused, task);
         return { status: 'rejected', reason: place, message: refused.message, task };
       }
       const claimed = await claim(task, context);

@@ -52,8 +52,7 @@ export function createReceiver(config: ReceiverConfig, platform: Platform, pipel
       config.logger.error({ err: error }, '[piapi-webhook] unexpected error while receiving a delivery');
       rejection = new PiapiWebhookRejection('internal_error');
     }
-    const { reason, statusCode, message } = rejection;
-    pipeline.emit(task === undefined ? { type: 'rejected', statusCode, reason, message } : { type: 'rejected', statusCode, reason, message, task });
+    pipeline.emitRejected(rejection, task);
     return rejectionAnswer(rejection);
   }
 

@@ -9,9 +9,6 @@ function digestsEqual(a: Uint8Array, b: Uint8Array): boolean {
   return difference === 0;
 }
 
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as Promise<T> | null)?.then === 'function';
-}
 
 /**
  * Builds the secret check. PiAPI sends the secret as-is in `x-webhook-secret`
@@ -28,7 +25,7 @@ export function createSecretCheck(
 ): (header: string | undefined) => void | Promise<void> {
   const hashed = secrets.map((secret) => platform.sha256(secret));
   // Web Crypto hashes asynchronously: the configured secrets are awaited once, on first use.
-  let expected: Uint8Array[] | Promise<Uint8Array[]> = hashed.some(isPromise) ? Promise.all(hashed) : (hashed as Uint8Array[]);
+  let expected: Uint8Array[] | Promise<Uint8Array[]> = hashed.some((digest) => digest instanceof Promise) ? Promise.all(hashed) : (hashed as Uint8Array[]);
 
   function compare(received: Uint8Array, candidates: readonly Uint8Array[]): void {
     let matched = false;
@@ -39,7 +36,7 @@ export function createSecretCheck(
   return function checkSecret(header) {
     if (header === undefined || header === '') throw new PiapiWebhookRejection('missing_secret');
     const received = platform.sha256(header);
-    if (!isPromise(received) && !isPromise(expected)) return compare(received, expected);
+    if (!(received instanceof Promise) && !(expected instanceof Promise)) return compare(received, expected);
     return Promise.all([received, expected]).then(([digest, candidates]) => {
       expected = candidates;
       compare(digest, candidates);

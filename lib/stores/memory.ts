@@ -99,11 +99,6 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     watches.set(taskId, { dueAt, watchedAt: now, checks: 0 });
   }
 
-  function ownedBy(key: string, owner: string): boolean {
-    const entry = keys.get(key);
-    return entry?.state === 'leased' && entry.owner === owner;
-  }
-
   return {
     claim(key, owner, leaseMs, watchRequest) {
       const entry = keys.get(key);
@@ -132,7 +127,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     },
     release(key, owner, ttlSeconds) {
       const entry = keys.get(key);
-      if (entry?.state !== 'leased' || !ownedBy(key, owner)) return false;
+      if (entry?.state !== 'leased' || entry.owner !== owner) return false;
       keys.set(key, { state: 'free', attempts: entry.attempts }, { ttl: ttlSeconds * 1000 });
       return true;
     },
