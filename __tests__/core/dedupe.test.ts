@@ -1,8 +1,9 @@
 import { deliveryKey, isTerminalStatus } from '../../lib/core/dedupe.js';
 import type { PiapiTask } from '../../lib/index.js';
 import { nodePlatform } from '../../lib/node/platform.js';
+import { webPlatform } from '../../lib/web/platform.js';
 
-const keyOf = (task: PiapiTask, timestamp: number) => deliveryKey(task, timestamp, nodePlatform) as string;
+const keyOf = (task: PiapiTask, timestamp: number) => deliveryKey(task, timestamp, nodePlatform);
 
 function task(task_id: string, status: string): PiapiTask {
   return { task_id, status, model: 'midjourney', task_type: 'imagine' };
@@ -27,6 +28,15 @@ describe('deliveryKey', () => {
   it('is a fixed-size hash, however long the task id', () => {
     expect(keyOf(task('a', 'completed'), 1)).toMatch(/^[0-9a-f]{32}$/);
     expect(keyOf(task('x'.repeat(1_000_000), 'completed'), 1)).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('is the same on every platform, so instances on Node and on a Fetch runtime share one Redis', () => {
+    const ids = ['0ee5f8f4-5e2c-4f63-9bdb-1e0e6d2a0001', 'x\ud800', 'x\udc00y', 'émoji 🎨', 'x'.repeat(10_000)];
+    for (const id of ids) {
+      for (const [status, timestamp] of [['completed', 1], ['processing', 1_700_000_000]] as const) {
+        expect(deliveryKey(task(id, status), timestamp, webPlatform)).toBe(keyOf(task(id, status), timestamp));
+      }
+    }
   });
 
   it('knows which statuses end a task', () => {

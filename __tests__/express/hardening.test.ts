@@ -201,7 +201,7 @@ describe('leases across instances sharing a store', () => {
     const store = memoryStore({ now: () => now });
     const body = notification({ status: 'completed' });
     // A dead instance claimed the delivery with a 2 s lease, then stopped renewing it.
-    store.claim(deliveryKey(body.data, body.timestamp, nodePlatform) as string, 'dead-owner', 2_000);
+    store.claim(deliveryKey(body.data, body.timestamp, nodePlatform), 'dead-owner', 2_000);
     const survivor = appWith({ store, ack: 'after-handler', now: () => now });
     expect((await post(survivor.app, body)).status).toBe(503);
     now += 2_001;

@@ -11,28 +11,6 @@ export function isTerminalStatus(status: string): boolean {
 /** A value now, or later: stores and platforms may answer either way. */
 export type MaybePromise<T> = T | Promise<T>;
 
-/** The lowercase hex of the first 16 bytes (128 bits) of a digest: fixed-size and collision-free in practice. */
-function toKey(digest: Uint8Array): string {
-  let hex = '';
-  for (let index = 0; index < 16; index += 1) hex += (digest[index] ?? 0).toString(16).padStart(2, '0');
-  return hex;
-}
-
-/**
- * Every UTF-16 code unit as two bytes. Unlike UTF-8, this is unique for every JS
- * string: lone surrogates (`\ud800`, `\udc00`) would all become U+FFFD in UTF-8,
- * so distinct task ids would share a key and a real task would be dropped.
- */
-function utf16Bytes(text: string): Uint8Array {
-  const bytes = new Uint8Array(text.length * 2);
-  for (let index = 0; index < text.length; index += 1) {
-    const unit = text.charCodeAt(index);
-    bytes[2 * index] = unit & 0xff;
-    bytes[2 * index + 1] = unit >> 8;
-  }
-  return bytes;
-}
-
 /**
  * The key a delivery is deduplicated under: a 32-character hash, so a huge
  * `task_id` costs a store no more than a short one.
@@ -46,11 +24,9 @@ function utf16Bytes(text: string): Uint8Array {
  * The task id is length-prefixed, so no choice of id and status can make two
  * different deliveries hash the same text.
  */
-export function deliveryKey(task: PiapiTask, timestamp: number, platform: Platform): MaybePromise<string> {
+export function deliveryKey(task: PiapiTask, timestamp: number, platform: Platform): string {
   const id = `${task.task_id.length}:${task.task_id}`;
-  const text = isTerminalStatus(task.status) ? `${id}:end` : `${id}:${task.status}:${timestamp}`;
-  const digest = platform.sha256(utf16Bytes(text));
-  return digest instanceof Uint8Array ? toKey(digest) : digest.then(toKey);
+  return platform.keyHash(isTerminalStatus(task.status) ? `${id}:end` : `${id}:${task.status}:${timestamp}`);
 }
 
 /** What a claim found. */

@@ -11,7 +11,7 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
 /**
  * Applies `next` at once to a plain value, or once a promise resolves. The
  * Node path stays synchronous this way (the default store and node:crypto
- * answer at once), while Web Crypto and Redis answer with promises.
+ * answer at once), while Redis answers with promises.
  */
 export function andThen<T, U>(value: MaybePromise<T>, next: (value: T) => MaybePromise<U>): MaybePromise<U> {
   return value instanceof Promise ? value.then(next) : next(value);

@@ -240,14 +240,12 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
 
     answer(notification, receivedAt, warnings) {
       const task = notification.data;
-      return andThen(deliveryKey(task, notification.timestamp, platform), (key) =>
-        answerKeyed(task, contextFor(notification, receivedAt, key, 'webhook'), warnings),
-      );
+      return answerKeyed(task, contextFor(notification, receivedAt, deliveryKey(task, notification.timestamp, platform), 'webhook'), warnings);
     },
 
     async run(notification, source, warnings = []) {
       const task = notification.data;
-      const key = await deliveryKey(task, notification.timestamp, platform);
+      const key = deliveryKey(task, notification.timestamp, platform);
       const context = contextFor(notification, config.now(), key, source);
       const place = scheduler.reserve(task.task_id, task.status, key);
       if (typeof place === 'string') {

@@ -95,29 +95,18 @@ export function createReceiver(config: ReceiverConfig, platform: Platform, pipel
     });
   }
 
-  function checkMediaAndRead(delivery: IncomingDelivery): void {
-    try {
-      checkMediaType(delivery.contentType, delivery.contentEncoding);
-    } catch (error) {
-      delivery.respond(answerError(error, undefined));
-      return;
-    }
-    readAndAnswer(delivery);
-  }
-
   return {
     receive(delivery) {
-      let secretChecked: void | Promise<void>;
       try {
         if (delivery.method !== 'POST') throw new PiapiWebhookRejection('method_not_allowed');
         // The secret is checked before anything of the request is read or parsed.
-        secretChecked = checkSecret(delivery.secret);
+        checkSecret(delivery.secret);
+        checkMediaType(delivery.contentType, delivery.contentEncoding);
       } catch (error) {
         delivery.respond(answerError(error, undefined));
         return;
       }
-      if (secretChecked === undefined) checkMediaAndRead(delivery);
-      else secretChecked.then(() => checkMediaAndRead(delivery), (error: unknown) => delivery.respond(answerError(error, undefined)));
+      readAndAnswer(delivery);
     },
   };
 }

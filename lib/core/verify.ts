@@ -9,7 +9,6 @@ function digestsEqual(a: Uint8Array, b: Uint8Array): boolean {
   return difference === 0;
 }
 
-
 /**
  * Builds the secret check. PiAPI sends the secret as-is in `x-webhook-secret`
  * (there is no HMAC). Both sides are hashed first so that the comparison takes the
@@ -19,28 +18,15 @@ function digestsEqual(a: Uint8Array, b: Uint8Array): boolean {
  * @param secrets - the accepted secrets (several during a rotation)
  * @returns a function that throws a {@link PiapiWebhookRejection} unless the header matches
  */
-export function createSecretCheck(
-  secrets: readonly string[],
-  platform: Platform,
-): (header: string | undefined) => void | Promise<void> {
-  const hashed = secrets.map((secret) => platform.sha256(secret));
-  // Web Crypto hashes asynchronously: the configured secrets are awaited once, on first use.
-  let expected: Uint8Array[] | Promise<Uint8Array[]> = hashed.some((digest) => digest instanceof Promise) ? Promise.all(hashed) : (hashed as Uint8Array[]);
-
-  function compare(received: Uint8Array, candidates: readonly Uint8Array[]): void {
-    let matched = false;
-    for (const candidate of candidates) matched = digestsEqual(received, candidate) || matched;
-    if (!matched) throw new PiapiWebhookRejection('invalid_secret');
-  }
+export function createSecretCheck(secrets: readonly string[], platform: Platform): (header: string | undefined) => void {
+  const expected = secrets.map((secret) => platform.sha256(secret));
 
   return function checkSecret(header) {
     if (header === undefined || header === '') throw new PiapiWebhookRejection('missing_secret');
     const received = platform.sha256(header);
-    if (!(received instanceof Promise) && !(expected instanceof Promise)) return compare(received, expected);
-    return Promise.all([received, expected]).then(([digest, candidates]) => {
-      expected = candidates;
-      compare(digest, candidates);
-    });
+    let matched = false;
+    for (const candidate of expected) matched = digestsEqual(received, candidate) || matched;
+    if (!matched) throw new PiapiWebhookRejection('invalid_secret');
   };
 }
 

@@ -52,7 +52,9 @@ class FetchDelivery implements IncomingDelivery {
   readonly contentType: string | undefined;
   readonly contentEncoding: string | undefined;
   private bodyTouched = false;
-  private readonly reading = new AbortController();
+  // Set once a streamed read starts; an AbortController per request would cost more than the rest of it on Node.
+  private cancelRead: (() => void) | undefined;
+  private readAborted = false;
 
   constructor(
     private readonly request: Request,
@@ -69,7 +71,10 @@ class FetchDelivery implements IncomingDelivery {
 
   readBody(limitBytes: number, callback: (error: PiapiWebhookRejection | undefined, body?: unknown) => void): void {
     this.bodyTouched = true;
-    readLimitedBody(this.request, limitBytes, this.reading.signal).then(
+    readLimitedBody(this.request, limitBytes, (cancel) => {
+      if (this.readAborted) cancel();
+      else this.cancelRead = cancel;
+    }).then(
       (bytes) => callback(undefined, bytes),
       // Anything but a rejection: the stream was locked or broken by someone else.
       (error: unknown) => callback(error instanceof PiapiWebhookRejection ? error : new PiapiWebhookRejection('body_unavailable')),
@@ -77,7 +82,8 @@ class FetchDelivery implements IncomingDelivery {
   }
 
   abortBody(): void {
-    this.reading.abort();
+    this.readAborted = true;
+    this.cancelRead?.();
   }
 
   respond(answer: ReceiverAnswer): void {
@@ -106,7 +112,7 @@ class FetchDelivery implements IncomingDelivery {
  * Creates the Fetch handler that receives PiAPI webhooks: Web-standard
  * `Request` in, `Response` out, for Next.js route handlers, Vercel and
  * Cloudflare Workers, Hono, Bun and Deno. Same options, checks, answers and
- * reason codes as the Express middleware, with SHA-256 from Web Crypto; it
+ * reason codes as the Express middleware, with SHA-256 in JavaScript; it
  * imports no `node:*` module and does not use `Buffer` or `eval`.
  *
  * @param options - see {@link PiapiWebhookOptions}; validated here, before it returns
