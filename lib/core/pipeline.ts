@@ -1,6 +1,6 @@
 import { ACCEPTED, DUPLICATE, rejectionAnswer, type ReceiverAnswer } from './answers.js';
 import { deliveryKey, isTerminalStatus, type ClaimResult, type MaybePromise, type WatchRequest } from './dedupe.js';
-import { PiapiWebhookRejection, type PiapiWebhookStoreError, type StoreOperation } from './errors.js';
+import { PiapiWebhookRejection, type StoreOperation } from './errors.js';
 import { runHandler } from './handler.js';
 import { createLeaseKeeper } from './leases.js';
 import { andThen, callSafely } from './maybe.js';
@@ -56,7 +56,8 @@ function instanceId(): string {
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
-type Claim = ClaimResult & { readonly owner: string };
+/** What a claim stands for when the store cannot answer: handling twice is recoverable, losing is not. */
+const CLAIMED_UNCHECKED: ClaimResult = Object.freeze({ state: 'claimed', attempt: 1 });
 
 /**
  * Capacity, dedupe (leased claims), optional verification, the handler, and
@@ -65,7 +66,8 @@ type Claim = ClaimResult & { readonly owner: string };
 export function createPipeline(config: ReceiverConfig, platform: Platform, confirm?: (task: PiapiTask) => Promise<Confirmation>): Pipeline {
   const { onOutcome, onTask, onError, store, logger } = config;
   const scheduler = createScheduler(config.maxConcurrency, config.maxQueue);
-  const guard = createStoreGuard(config.storeTimeoutMs, config.storeCooldownMs);
+  // Outcomes are built only for someone who listens: a delivery allocates as little as it can.
+  const observed = onOutcome !== undefined;
   // Made on the first claim, not here: Workers refuse random values at module load.
   let ownerPrefix: string | undefined;
   let claims = 0;
@@ -87,17 +89,15 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
     callSafely(() => onError(error, task, context), logErrorFailure);
   }
 
-  function callStore<T>(operation: StoreOperation, run: () => MaybePromise<T>, fallback: T, task?: PiapiTask, context?: PiapiWebhookContext): MaybePromise<T> {
-    return guard.call(operation, run, fallback, (error: PiapiWebhookStoreError, opened: boolean) => {
-      emit({ type: 'store_error', operation, error, ...(task && { task }), ...(context && { context }) });
-      // One report per outage, not one per delivery: while the breaker is open, only outcomes count them.
-      if (opened) reportError(error, task, context);
-    });
-  }
+  const guard = createStoreGuard(config.storeTimeoutMs, config.storeCooldownMs, (error, opened, task, context) => {
+    emit({ type: 'store_error', operation: error.operation, error, ...(task && { task }), ...(context && { context }) });
+    // One report per outage, not one per delivery: while the breaker is open, only outcomes count them.
+    if (opened) reportError(error, task, context);
+  });
 
   const leases = createLeaseKeeper(
     config.leaseMs,
-    (key, owner) => callStore('renew', () => store.renew(key, owner, config.leaseMs), true),
+    (key, owner) => guard.call('renew', () => store.renew(key, owner, config.leaseMs), true),
     (key) => logger.warn({ deliveryKey: key }, '[piapi-webhook] lost the lease of a running handler; another instance may run the same delivery'),
   );
 
@@ -106,65 +106,86 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
     return { taskId: task.task_id, dueAt: now + config.recovery.checkAfterMs, now };
   }
 
-  /** Claims the delivery. A store that cannot answer is taken as "claimed": handling twice is recoverable, losing is not. */
-  function claim(task: PiapiTask, context: PiapiWebhookContext): MaybePromise<Claim> {
+  /** A new owner token: unique to this instance and this claim. */
+  function nextOwner(): string {
     claims += 1;
     ownerPrefix ??= instanceId();
-    const owner = `${ownerPrefix}.${claims}`;
+    return `${ownerPrefix}.${claims}`;
+  }
+
+  /** Holds the lease of a claimed delivery, and passes the claim on. */
+  function holdLease(claimed: ClaimResult, key: string, owner: string): ClaimResult {
+    // Renewed from the claim on, not from the handler's start: a delivery waiting in the queue
+    // longer than the lease must not look abandoned to other instances or to the recovery.
+    if (claimed.state === 'claimed') leases.hold(key, owner);
+    return claimed;
+  }
+
+  /** Claims the delivery for `owner`. A store that cannot answer is taken as "claimed". */
+  function claim(task: PiapiTask, context: PiapiWebhookContext, owner: string): MaybePromise<ClaimResult> {
+    const key = context.deliveryKey;
     const watch = watchRequest(task, context.receivedAt);
-    const result = callStore('claim', () => store.claim(context.deliveryKey, owner, config.leaseMs, watch), { state: 'claimed', attempt: 1 } as ClaimResult, task, context);
-    return andThen(result, (claimed) => {
-      // Renewed from the claim on, not from the handler's start: a delivery waiting in the queue
-      // longer than the lease must not look abandoned to other instances or to the recovery.
-      if (claimed.state === 'claimed') leases.hold(context.deliveryKey, owner);
-      return { ...claimed, owner };
+    const result = guard.call('claim', () => store.claim(key, owner, config.leaseMs, watch), CLAIMED_UNCHECKED, task, context);
+    return result instanceof Promise ? result.then((claimed) => holdLease(claimed, key, owner)) : holdLease(result, key, owner);
+  }
+
+  /** After the handler: records the delivery done, or frees it for a retry; then gives its place back and tells `done`. */
+  function settleHandled(
+    place: PendingHandler,
+    task: PiapiTask,
+    context: PiapiWebhookContext,
+    owner: string,
+    succeeded: boolean,
+    error: unknown,
+    done: ((result: DeliverOutcome) => void) | undefined,
+  ): void {
+    const key = context.deliveryKey;
+    leases.drop(key);
+    if (succeeded) {
+      // A task stays watched until the handler of its end has succeeded.
+      const unwatch = isTerminalStatus(task.status) && config.recovery !== undefined ? task.task_id : undefined;
+      const recorded = guard.call('complete', () => store.complete(key, owner, config.dedupeTtlSeconds, unwatch), true, task, context);
+      const finish = (ok: boolean): void => {
+        if (!ok) logger.warn({ taskId: task.task_id }, '[piapi-webhook] handled a delivery whose lease another instance had taken over');
+        scheduler.finish(place);
+        done?.({ status: 'handled', task, context });
+      };
+      if (recorded instanceof Promise) void recorded.then(finish);
+      else finish(recorded);
+      return;
+    }
+    reportError(error, task, context);
+    // Free the key, so that PiAPI's retry or the recovery runs it again.
+    const released = guard.call('release', () => store.release(key, owner, config.dedupeTtlSeconds), true, task, context);
+    void andThen(released, () => {
+      scheduler.finish(place);
+      done?.({ status: 'failed', task, context, error });
     });
   }
 
-  /** Runs the handler in its place, keeps its lease, then records done or releases; `done` gets the result. */
-  function execute(place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext, owner: string, done: (result: DeliverOutcome) => void): void {
-    const key = context.deliveryKey;
-    scheduler.start(place, (giveBack) => {
-      runHandler(() => onTask(task, context), config.handlerTimeoutMs, (succeeded, error) => {
-        leases.drop(key);
-        if (succeeded) {
-          // A task stays watched until the handler of its end has succeeded.
-          const unwatch = isTerminalStatus(task.status) && config.recovery !== undefined ? task.task_id : undefined;
-          const recorded = callStore('complete', () => store.complete(key, owner, config.dedupeTtlSeconds, unwatch), true, task, context);
-          void andThen(recorded, (ok) => {
-            if (!ok) logger.warn({ taskId: task.task_id }, '[piapi-webhook] handled a delivery whose lease another instance had taken over');
-            giveBack();
-            done({ status: 'handled', task, context });
-          });
-          return;
-        }
-        reportError(error, task, context);
-        // Free the key, so that PiAPI's retry or the recovery runs it again.
-        const released = callStore('release', () => store.release(key, owner, config.dedupeTtlSeconds), true, task, context);
-        void andThen(released, () => {
-          giveBack();
-          done({ status: 'failed', task, context, error });
-        });
-      });
-    });
+  /** Runs the handler in its place, keeps its lease, then records done or releases; `done`, when given, gets the result. */
+  function execute(place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext, owner: string, done?: (result: DeliverOutcome) => void): void {
+    scheduler.start(() =>
+      runHandler(onTask, task, context, config.handlerTimeoutMs, (succeeded, error) => settleHandled(place, task, context, owner, succeeded, error, done)),
+    );
   }
 
   /** Gives the place and the claim back, and refuses with `reason`. */
-  function refuseClaimed(place: PendingHandler, claimed: Claim, context: PiapiWebhookContext, task: PiapiTask, reason: PiapiWebhookRejection['reason']): PiapiWebhookRejection {
+  function refuseClaimed(place: PendingHandler, owner: string, context: PiapiWebhookContext, task: PiapiTask, reason: PiapiWebhookRejection['reason']): PiapiWebhookRejection {
     scheduler.cancel(place);
     leases.drop(context.deliveryKey);
-    void callStore('release', () => store.release(context.deliveryKey, claimed.owner, config.dedupeTtlSeconds), true, task, context);
+    void guard.call('release', () => store.release(context.deliveryKey, owner, config.dedupeTtlSeconds), true, task, context);
     return new PiapiWebhookRejection(reason);
   }
 
   /** Asks PiAPI to confirm a terminal webhook (`recovery.verify`), and swaps in its own copy. */
-  function confirmed(place: PendingHandler, claimed: Claim, task: PiapiTask, context: PiapiWebhookContext): MaybePromise<PiapiTask> {
+  function confirmed(place: PendingHandler, owner: string, task: PiapiTask, context: PiapiWebhookContext): MaybePromise<PiapiTask> {
     if (confirm === undefined || context.source !== 'webhook' || !isTerminalStatus(task.status)) return task;
     // A lookup that throws is one that could not be made: PiAPI is asked to retry, and the claim is given back.
     const lookup = confirm(task).catch((): Confirmation => ({ kind: 'unavailable' }));
     return lookup.then((confirmation) => {
       if (confirmation.kind === 'confirmed') return confirmation.task;
-      throw refuseClaimed(place, claimed, context, task, confirmation.kind === 'refused' ? 'unverified' : 'verify_unavailable');
+      throw refuseClaimed(place, owner, context, task, confirmation.kind === 'refused' ? 'unverified' : 'verify_unavailable');
     });
   }
 
@@ -178,33 +199,45 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
     return rejectionAnswer(refused);
   }
 
+  /** The HTTP answer to a claimed (and, with `recovery.verify`, confirmed) delivery. */
+  function acknowledge(place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext, owner: string, warnings: readonly string[]): MaybePromise<ReceiverAnswer> {
+    if (config.ack === 'immediate') {
+      if (observed) emit(accepted(task, context, warnings));
+      return { ...ACCEPTED, afterResponse: (finished) => execute(place, task, context, owner, finished && (() => finished())) };
+    }
+    return new Promise<ReceiverAnswer>((resolve) =>
+      execute(place, task, context, owner, (result) => {
+        if (result.status === 'handled') {
+          emit(accepted(task, context, warnings));
+          resolve(ACCEPTED);
+        } else {
+          resolve(rejection('handler_failed', task));
+        }
+      }),
+    );
+  }
+
   /** The HTTP answer once the claim is known. */
-  function answerClaim(claimed: Claim, place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext, warnings: readonly string[]): MaybePromise<ReceiverAnswer> {
+  function answerClaim(
+    claimed: ClaimResult,
+    owner: string,
+    place: PendingHandler,
+    task: PiapiTask,
+    context: PiapiWebhookContext,
+    warnings: readonly string[],
+  ): MaybePromise<ReceiverAnswer> {
     if (claimed.state !== 'claimed') {
       scheduler.cancel(place);
       if (claimed.state === 'full') return rejection('store_full', task);
       // Under ack 'after-handler' the other instance's answer is not known yet: ask PiAPI to come back.
       if (claimed.state === 'in_progress' && config.ack === 'after-handler') return rejection('in_progress', task);
-      emit({ type: 'duplicate', statusCode: 200, task, context });
+      if (observed) emit({ type: 'duplicate', statusCode: 200, task, context });
       return DUPLICATE;
     }
-    const attempted = { ...context, attempt: claimed.attempt };
-    return andThen(confirmed(place, claimed, task, attempted), (handed) => {
-      if (config.ack === 'immediate') {
-        emit(accepted(handed, attempted, warnings));
-        return { ...ACCEPTED, afterResponse: (finished) => execute(place, handed, attempted, claimed.owner, () => finished?.()) };
-      }
-      return new Promise<ReceiverAnswer>((resolve) =>
-        execute(place, handed, attempted, claimed.owner, (result) => {
-          if (result.status === 'handled') {
-            emit(accepted(handed, attempted, warnings));
-            resolve(ACCEPTED);
-          } else {
-            resolve(rejection('handler_failed', handed));
-          }
-        }),
-      );
-    });
+    const attempted = claimed.attempt === context.attempt ? context : { ...context, attempt: claimed.attempt };
+    const handed = confirmed(place, owner, task, attempted);
+    if (handed instanceof Promise) return handed.then((confirmedTask) => acknowledge(place, confirmedTask, attempted, owner, warnings));
+    return acknowledge(place, handed, attempted, owner, warnings);
   }
 
   function answerKeyed(task: PiapiTask, context: PiapiWebhookContext, warnings: readonly string[]): MaybePromise<ReceiverAnswer> {
@@ -218,7 +251,12 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
     // Held before the claim, so that a full queue refuses a delivery without claiming it.
     const place = scheduler.reserve(task.task_id, task.status, context.deliveryKey);
     if (typeof place === 'string') return rejection(place, task);
-    const answer = andThen(claim(task, context), (claimed) => answerClaim(claimed, place, task, context, warnings));
+    const owner = nextOwner();
+    const claimed = claim(task, context, owner);
+    const answer =
+      claimed instanceof Promise
+        ? claimed.then((result) => answerClaim(result, owner, place, task, context, warnings))
+        : answerClaim(claimed, owner, place, task, context, warnings);
     if (config.ack === 'after-handler' && answer instanceof Promise) {
       inProgress.set(context.deliveryKey, answer);
       const forget = (): void => void inProgress.delete(context.deliveryKey);
@@ -236,7 +274,7 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
     emit,
     emitRejected,
     reportError,
-    callStore: (operation, run, fallback) => callStore(operation, run, fallback),
+    callStore: (operation, run, fallback) => guard.call(operation, run, fallback),
 
     answer(notification, receivedAt, warnings) {
       const task = notification.data;
@@ -253,7 +291,8 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
         emitRejected(refused, task);
         return { status: 'rejected', reason: place, message: refused.message, task };
       }
-      const claimed = await claim(task, context);
+      const owner = nextOwner();
+      const claimed = await claim(task, context, owner);
       if (claimed.state !== 'claimed') {
         scheduler.cancel(place);
         if (claimed.state === 'full') return { status: 'rejected', reason: 'store_full', message: new PiapiWebhookRejection('store_full').message, task };
@@ -262,14 +301,14 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
         return { status: 'duplicate', task };
       }
       const attempted = { ...context, attempt: claimed.attempt };
-      const result = await new Promise<DeliverOutcome>((resolve) => execute(place, task, attempted, claimed.owner, resolve));
+      const result = await new Promise<DeliverOutcome>((resolve) => execute(place, task, attempted, owner, resolve));
       if (result.status === 'handled') emit(accepted(task, attempted, warnings));
       return result;
     },
 
     watch(taskId, checkAfterMs) {
       const now = config.now();
-      return callStore('watch', () => store.watch(taskId, now + checkAfterMs, now), undefined);
+      return guard.call('watch', () => store.watch(taskId, now + checkAfterMs, now), undefined);
     },
   };
 }

@@ -24,10 +24,13 @@ export interface Scheduler {
    */
   reserve(taskId: string, status: string, deliveryKey: string): PendingHandler | 'overloaded' | 'draining';
   /**
-   * Starts `work` once fewer than `maxConcurrency` handlers are running. `work`
-   * must call `done` exactly once, when it has settled; the place is then given back.
+   * Starts `work` (the handler of a reserved place) once fewer than
+   * `maxConcurrency` handlers are running. Once it has settled, `finish(place)`
+   * must be called, exactly once.
    */
-  start(place: PendingHandler, work: (done: () => void) => void): void;
+  start(work: () => void): void;
+  /** The work started in `place` has settled: gives its place back, and starts the next waiting one. */
+  finish(place: PendingHandler): void;
   /** Gives a place back without running anything (the delivery was a duplicate). */
   cancel(place: PendingHandler): void;
   /** Refuses new reservations, then resolves once every held place is given back, or at the timeout. */
@@ -62,13 +65,9 @@ export function createScheduler(maxConcurrency: number, maxQueue: number): Sched
     if (held.size === 0) for (const notify of idleListeners.splice(0)) notify();
   }
 
-  function run(place: PendingHandler, work: (done: () => void) => void): void {
+  function run(work: () => void): void {
     running += 1;
-    work(() => {
-      giveBack(place);
-      running -= 1;
-      waiting.shift()?.();
-    });
+    work();
   }
 
   return {
@@ -80,9 +79,16 @@ export function createScheduler(maxConcurrency: number, maxQueue: number): Sched
       return place;
     },
 
-    start(place, work) {
-      if (running < maxConcurrency) run(place, work);
-      else waiting.push(() => run(place, work));
+    start(work) {
+      if (running < maxConcurrency) run(work);
+      else waiting.push(work);
+    },
+
+    finish(place) {
+      giveBack(place);
+      running -= 1;
+      const next = waiting.shift();
+      if (next !== undefined) run(next);
     },
 
     cancel: giveBack,

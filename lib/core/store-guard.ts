@@ -2,10 +2,13 @@ import type { MaybePromise } from './dedupe.js';
 import { PiapiWebhookStoreError, type StoreOperation } from './errors.js';
 import { isThenable } from './maybe.js';
 import { startTimer } from './timers.js';
+import type { PiapiTask, PiapiWebhookContext } from './types.js';
 
-
-/** How the guard tells about a failure: `opened` is true for the failure that starts a break. */
-export type StoreFailureReport = (error: PiapiWebhookStoreError, opened: boolean) => void;
+/**
+ * How the guard tells about a failure: `opened` is true for the failure that
+ * starts a break; `task` and `context` are those the call was made for.
+ */
+export type StoreFailureReport = (error: PiapiWebhookStoreError, opened: boolean, task?: PiapiTask, context?: PiapiWebhookContext) => void;
 
 export interface StoreGuard {
   /**
@@ -13,7 +16,7 @@ export interface StoreGuard {
    * break is reported, and `fallback` stands in for the answer. A store that
    * answers synchronously is not made to wait.
    */
-  call<T>(operation: StoreOperation, run: () => MaybePromise<T>, fallback: T, report: StoreFailureReport): MaybePromise<T>;
+  call<T>(operation: StoreOperation, run: () => MaybePromise<T>, fallback: T, task?: PiapiTask, context?: PiapiWebhookContext): MaybePromise<T>;
 }
 
 /** Settles like `promise`, or rejects after `ms`. */
@@ -30,21 +33,21 @@ function withTimeout<T>(promise: PromiseLike<T>, ms: number): Promise<T> {
  * store is skipped for `cooldownMs`: an offline Redis client queues commands,
  * and each delivery would otherwise wait the full timeout.
  */
-export function createStoreGuard(timeoutMs: number, cooldownMs: number): StoreGuard {
+export function createStoreGuard(timeoutMs: number, cooldownMs: number, report: StoreFailureReport): StoreGuard {
   let brokenUntil = 0;
 
-  function failed<T>(operation: StoreOperation, cause: unknown, fallback: T, report: StoreFailureReport): T {
+  function failed<T>(operation: StoreOperation, cause: unknown, fallback: T, task: PiapiTask | undefined, context: PiapiWebhookContext | undefined): T {
     // Wall-clock time, not the injectable `now`: this is about the store, not about deliveries.
     const opened = Date.now() >= brokenUntil;
     if (opened) brokenUntil = Date.now() + cooldownMs;
-    report(new PiapiWebhookStoreError(operation, cause), opened);
+    report(new PiapiWebhookStoreError(operation, cause), opened, task, context);
     return fallback;
   }
 
   return {
-    call(operation, run, fallback, report) {
+    call(operation, run, fallback, task, context) {
       if (brokenUntil !== 0 && Date.now() < brokenUntil) {
-        return failed(operation, new Error(`skipped: the store failed less than ${cooldownMs} ms ago`), fallback, report);
+        return failed(operation, new Error(`skipped: the store failed less than ${cooldownMs} ms ago`), fallback, task, context);
       }
       try {
         const result = run();
@@ -54,10 +57,10 @@ export function createStoreGuard(timeoutMs: number, cooldownMs: number): StoreGu
             brokenUntil = 0;
             return value;
           },
-          (cause: unknown) => failed(operation, cause, fallback, report),
+          (cause: unknown) => failed(operation, cause, fallback, task, context),
         );
       } catch (cause) {
-        return failed(operation, cause, fallback, report);
+        return failed(operation, cause, fallback, task, context);
       }
     },
   };
