@@ -113,6 +113,18 @@ describeWithRedis.each(clients)('redisStore with %s', (_name, kind) => {
     expect(await store.claim('k', 'next', LEASE_MS)).toEqual({ state: 'claimed', attempt: 2 });
   });
 
+  it('writes the same lease whether a new key is claimed with a plain SET NX (no watch) or by the script (watching)', async () => {
+    const store = redisStore(client, { prefix });
+    expect(await store.claim('plain', 'a', LEASE_MS)).toEqual({ state: 'claimed', attempt: 1 });
+    const watch = { taskId: 'task-1', dueAt: 2_000, now: 1_000 };
+    expect(await store.claim('scripted', 'a', LEASE_MS, watch)).toEqual({ state: 'claimed', attempt: 1 });
+    expect(await client.get(`${prefix}d:plain`)).toBe(await client.get(`${prefix}d:scripted`));
+    // Either lease is the script's to judge from then on.
+    expect(await store.claim('plain', 'b', LEASE_MS, watch)).toEqual({ state: 'in_progress' });
+    expect(await store.release('plain', 'a', TTL_S)).toBe(true);
+    expect(await store.claim('plain', 'b', LEASE_MS)).toEqual({ state: 'claimed', attempt: 2 });
+  });
+
   it("frees a dead owner's key when its lease expires", async () => {
     const store = redisStore(client, { prefix });
     await store.claim('k', 'crashed', 50);

@@ -5,7 +5,8 @@
  * A delivery key holds `L<attempts>:<owner>` while leased (with a PX lease),
  * `D` once done, and `F<attempts>` once released after a failure (both with the
  * dedupe TTL). Watched tasks live in a sorted set (task id → next check, ms)
- * and a hash (task id → `<watchedAt>:<checks>`).
+ * and a hash (task id → `<watchedAt>:<checks>`). The first claim of a new key,
+ * when no task is to be watched, is a plain `SET NX PX` of the same value.
  */
 
 const OWNER_OF = `local function owner_of(value)

@@ -99,7 +99,12 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
 
   return {
     async claim(key, owner, leaseMs, watch) {
-      const args = watch === undefined ? [owner, Math.ceil(leaseMs), '', 0, 0] : [owner, Math.ceil(leaseMs), watch.taskId, Math.floor(watch.dueAt), Math.floor(watch.now)];
+      const lease = Math.ceil(leaseMs);
+      // A new key, the usual case, needs no script: SET NX writes exactly what CLAIM would (attempt 1).
+      if (watch === undefined && (await command(['SET', deliveryKey(key), `L1:${owner}`, 'NX', 'PX', String(lease)])) !== null) {
+        return { state: 'claimed', attempt: 1 };
+      }
+      const args = watch === undefined ? [owner, lease, '', 0, 0] : [owner, lease, watch.taskId, Math.floor(watch.dueAt), Math.floor(watch.now)];
       const [state, attempt] = (await run(scripts.CLAIM, [deliveryKey(key), due, info], args)) as [number, number];
       const name = CLAIM_STATES[Number(state)] ?? 'in_progress';
       return name === 'claimed' ? { state: name, attempt: Number(attempt) } : { state: name };
