@@ -30,19 +30,32 @@ export interface PiapiWebhookHandler extends WebhookControls {
 
 /**
  * Runs `afterResponse` (it starts `onTask`) in a later task, so the runtime
- * sends the answer first, and settles once the handler has; never rejects.
+ * sends the answer first; `finished` is called once the handler has settled.
  */
-function runAfterResponse(afterResponse: NonNullable<ReceiverAnswer['afterResponse']>, logger: PiapiWebhookLogger): Promise<void> {
-  return new Promise((resolve) => {
-    setTimeout(() => {
-      try {
-        afterResponse(resolve);
-      } catch (error) {
-        logger.error({ err: error }, '[piapi-webhook] could not start a handler');
-        resolve();
-      }
-    }, 0);
-  });
+function runAfterResponse(afterResponse: NonNullable<ReceiverAnswer['afterResponse']>, logger: PiapiWebhookLogger, finished?: () => void): void {
+  setTimeout(() => {
+    try {
+      afterResponse(finished);
+    } catch (error) {
+      logger.error({ err: error }, '[piapi-webhook] could not start a handler');
+      finished?.();
+    }
+  }, 0);
+}
+
+/** The headers of each answer as a `Response` takes them; genuine deliveries share their answers' headers, so those are built once. */
+const responseHeaders = new WeakMap<object, Readonly<Record<string, string>>>();
+
+function headersFor(answer: ReceiverAnswer): Readonly<Record<string, string>> {
+  let headers = responseHeaders.get(answer.headers);
+  if (headers === undefined) {
+    const built: Record<string, string> = {};
+    // content-length is left to the runtime, which frames the body it is given.
+    for (const [name, value] of Object.entries(answer.headers)) if (name !== 'content-length') built[name] = String(value);
+    headers = Object.freeze(built);
+    responseHeaders.set(answer.headers, headers);
+  }
+  return headers;
 }
 
 /** A `Request` as the core sees it; `respond` settles the handler's promise with the `Response`. */
@@ -89,16 +102,17 @@ class FetchDelivery implements IncomingDelivery {
   respond(answer: ReceiverAnswer): void {
     // Refused before reading (wrong secret, media type): let the runtime drop the body instead of buffering it.
     if (!this.bodyTouched) discardBody(this.request);
-    const headers: Record<string, string> = {};
-    // content-length is left to the runtime, which frames the body it is given.
-    for (const [name, value] of Object.entries(answer.headers)) if (name !== 'content-length') headers[name] = String(value);
-    this.resolve(new Response(answer.text, { status: answer.statusCode, headers }));
+    this.resolve(new Response(answer.text, { status: answer.statusCode, headers: headersFor(answer) }));
 
     const { afterResponse } = answer;
     if (afterResponse === undefined) return;
-    const work = runAfterResponse(afterResponse, this.logger);
     const { context } = this;
-    if (typeof context?.waitUntil !== 'function') return;
+    if (typeof context?.waitUntil !== 'function') {
+      // A long-lived server (Bun, Deno, Node): the handler runs in the background.
+      runAfterResponse(afterResponse, this.logger);
+      return;
+    }
+    const work = new Promise<void>((finished) => runAfterResponse(afterResponse, this.logger, finished));
     try {
       context.waitUntil(work);
     } catch (error) {
