@@ -4,9 +4,17 @@
  * for a neutral platform shows exactly what it pulls in, dependencies included.
  */
 import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 
-const ENTRY = join(__dirname, '..', '..', 'lib', 'fetch', 'index.ts');
+const ROOT = join(__dirname, '..', '..');
+const ENTRY = join(ROOT, 'lib', 'fetch', 'index.ts');
+// The entry as Node loads it: built by scripts/build.mjs, which splits the ESM entries into shared chunks.
+const BUILT = join(ROOT, 'dist', 'esm', 'fetch', 'index.js');
+
+/** The package that a bare specifier or a path in node_modules names, such as `@noble/hashes`. */
+const packageOf = (path: string): string | undefined => /^(?:.*node_modules\/)?((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1];
 
 async function bundle(): Promise<{ code: string; inputs: string[] }> {
   const result = await build({
@@ -47,4 +55,17 @@ describe('the piapi-webhook/fetch entry', () => {
     expect(bundled.inputs.filter((input) => /node_modules\/(ajv|raw-body|iconv-lite)\//.test(input))).toEqual([]);
     expect(bundled.inputs.filter((input) => input.includes('lib/express/') || input.includes('lib/node/'))).toEqual([]);
   });
+});
+
+describe('the built piapi-webhook/fetch entry (dist/esm)', () => {
+  it('imports, itself or through the chunks it shares with the other entries, no node:* module and no package the source does not', async () => {
+    if (!existsSync(BUILT)) throw new Error(`${BUILT} is missing: run "npm run build" (npm test does).`);
+    // Every file of dist it loads, and the imports it leaves to Node: what a chunk shared with the Express entry would leak.
+    const built = await build({ entryPoints: [BUILT], bundle: true, write: false, metafile: true, platform: 'neutral', packages: 'external', logLevel: 'silent' });
+    const imports = Object.values(built.metafile.inputs).flatMap((input) => input.imports);
+    const external = imports.filter((record) => record.external).map((record) => record.path);
+    expect(external.filter((path) => isBuiltin(path))).toEqual([]);
+    const fromSource = new Set((await bundle()).inputs.map(packageOf));
+    expect(external.filter((path) => !fromSource.has(packageOf(path)))).toEqual([]);
+  }, 60_000);
 });

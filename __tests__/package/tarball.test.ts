@@ -48,6 +48,18 @@ describe('the packed tarball', () => {
     expect(files).toEqual(expect.arrayContaining(['dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.js', 'dist/esm/index.d.ts']));
   });
 
+  it('ships ESM JavaScript only as the entries of "exports" and the chunks they share', () => {
+    // scripts/build.mjs bundles dist/esm; tsc's per-module .js files would be dead code there.
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, { import?: { default: string } }> };
+    const entries = Object.values(manifest.exports).flatMap((branches) => (branches.import === undefined ? [] : [branches.import.default.replace(/^\.\//, '')]));
+    const javascript = sh('tar', ['-tzf', tarball], dir)
+      .split('\n')
+      .map((file) => file.replace(/^package\//, ''))
+      .filter((file) => file.startsWith('dist/esm/') && /\.[cm]?js$/.test(file));
+    expect(javascript.filter((file) => !entries.includes(file) && !file.startsWith('dist/esm/chunks/'))).toEqual([]);
+    expect(javascript).toEqual(expect.arrayContaining(entries));
+  });
+
   it('has no script that runs when it is installed', () => {
     // npm 11 warns about install-time scripts on every install of a package that
     // keeps one (prepare included), so the build runs in prepack instead.
