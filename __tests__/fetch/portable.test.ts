@@ -10,8 +10,8 @@ import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
 const ENTRY = join(ROOT, 'lib', 'fetch', 'index.ts');
-// The entry as Node loads it: built by scripts/build.mjs, which splits the ESM entries into shared chunks.
-const BUILT = join(ROOT, 'dist', 'esm', 'fetch', 'index.js');
+// The entry as Node loads it: scripts/build.mjs bundles each format's entries together into shared chunks.
+const built = (format: 'esm' | 'cjs') => join(ROOT, 'dist', format, 'fetch', 'index.js');
 
 /** The package that a bare specifier or a path in node_modules names, such as `@noble/hashes`. */
 const packageOf = (path: string): string | undefined => /^(?:.*node_modules\/)?((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1];
@@ -57,12 +57,13 @@ describe('the piapi-webhook/fetch entry', () => {
   });
 });
 
-describe('the built piapi-webhook/fetch entry (dist/esm)', () => {
+describe.each(['esm', 'cjs'] as const)('the built piapi-webhook/fetch entry (dist/%s)', (format) => {
   it('imports, itself or through the chunks it shares with the other entries, no node:* module and no package the source does not', async () => {
-    if (!existsSync(BUILT)) throw new Error(`${BUILT} is missing: run "npm run build" (npm test does).`);
-    // Every file of dist it loads, and the imports it leaves to Node: what a chunk shared with the Express entry would leak.
-    const built = await build({ entryPoints: [BUILT], bundle: true, write: false, metafile: true, platform: 'neutral', packages: 'external', logLevel: 'silent' });
-    const imports = Object.values(built.metafile.inputs).flatMap((input) => input.imports);
+    const entry = built(format);
+    if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" (npm test does).`);
+    // Every file of dist it loads, and the imports it leaves to the runtime: what a chunk shared with the Express entry would leak.
+    const result = await build({ entryPoints: [entry], bundle: true, write: false, metafile: true, platform: 'neutral', packages: 'external', logLevel: 'silent' });
+    const imports = Object.values(result.metafile.inputs).flatMap((input) => input.imports);
     const external = imports.filter((record) => record.external).map((record) => record.path);
     expect(external.filter((path) => isBuiltin(path))).toEqual([]);
     const fromSource = new Set((await bundle()).inputs.map(packageOf));

@@ -48,15 +48,20 @@ describe('the packed tarball', () => {
     expect(files).toEqual(expect.arrayContaining(['dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.js', 'dist/esm/index.d.ts']));
   });
 
-  it('ships ESM JavaScript only as the entries of "exports" and the chunks they share', () => {
-    // scripts/build.mjs bundles dist/esm; tsc's per-module .js files would be dead code there.
-    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, { import?: { default: string } }> };
-    const entries = Object.values(manifest.exports).flatMap((branches) => (branches.import === undefined ? [] : [branches.import.default.replace(/^\.\//, '')]));
+  it.each([
+    ['dist/esm/', 'import'],
+    ['dist/cjs/', 'require'],
+  ] as const)('ships as JavaScript in %s only the entry points ("exports", "bin") and the chunks they share', (folder, condition) => {
+    // scripts/build.mjs bundles each format; tsc's per-module .js files would be dead code there.
+    type Manifest = { exports: Record<string, Partial<Record<string, { default: string }>>>; bin: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Manifest;
+    const branches = Object.values(manifest.exports).flatMap((entry) => (entry[condition] === undefined ? [] : [entry[condition].default]));
+    const entries = [...branches, ...Object.values(manifest.bin)].map((file) => file.replace(/^\.\//, '')).filter((file) => file.startsWith(folder));
     const javascript = sh('tar', ['-tzf', tarball], dir)
       .split('\n')
       .map((file) => file.replace(/^package\//, ''))
-      .filter((file) => file.startsWith('dist/esm/') && /\.[cm]?js$/.test(file));
-    expect(javascript.filter((file) => !entries.includes(file) && !file.startsWith('dist/esm/chunks/'))).toEqual([]);
+      .filter((file) => file.startsWith(folder) && /\.[cm]?js$/.test(file));
+    expect(javascript.filter((file) => !entries.includes(file) && !file.startsWith(`${folder}chunks/`))).toEqual([]);
     expect(javascript).toEqual(expect.arrayContaining(entries));
   });
 
