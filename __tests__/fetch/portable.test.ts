@@ -4,9 +4,17 @@
  * for a neutral platform shows exactly what it pulls in, dependencies included.
  */
 import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 
-const ENTRY = join(__dirname, '..', '..', 'lib', 'fetch', 'index.ts');
+const ROOT = join(__dirname, '..', '..');
+const ENTRY = join(ROOT, 'lib', 'fetch', 'index.ts');
+// The entry as Node loads it: scripts/build.mjs bundles each format's entries together into shared chunks.
+const built = (format: 'esm' | 'cjs') => join(ROOT, 'dist', format, 'fetch', 'index.js');
+
+/** The package that a bare specifier or a path in node_modules names, such as `@noble/hashes`. */
+const packageOf = (path: string): string | undefined => /^(?:.*node_modules\/)?((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1];
 
 async function bundle(): Promise<{ code: string; inputs: string[] }> {
   const result = await build({
@@ -47,4 +55,18 @@ describe('the piapi-webhook/fetch entry', () => {
     expect(bundled.inputs.filter((input) => /node_modules\/(ajv|raw-body|iconv-lite)\//.test(input))).toEqual([]);
     expect(bundled.inputs.filter((input) => input.includes('lib/express/') || input.includes('lib/node/'))).toEqual([]);
   });
+});
+
+describe.each(['esm', 'cjs'] as const)('the built piapi-webhook/fetch entry (dist/%s)', (format) => {
+  it('imports, itself or through the chunks it shares with the other entries, no node:* module and no package the source does not', async () => {
+    const entry = built(format);
+    if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" (npm test does).`);
+    // Every file of dist it loads, and the imports it leaves to the runtime: what a chunk shared with the Express entry would leak.
+    const result = await build({ entryPoints: [entry], bundle: true, write: false, metafile: true, platform: 'neutral', packages: 'external', logLevel: 'silent' });
+    const imports = Object.values(result.metafile.inputs).flatMap((input) => input.imports);
+    const external = imports.filter((record) => record.external).map((record) => record.path);
+    expect(external.filter((path) => isBuiltin(path))).toEqual([]);
+    const fromSource = new Set((await bundle()).inputs.map(packageOf));
+    expect(external.filter((path) => !fromSource.has(packageOf(path)))).toEqual([]);
+  }, 60_000);
 });

@@ -48,6 +48,23 @@ describe('the packed tarball', () => {
     expect(files).toEqual(expect.arrayContaining(['dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.js', 'dist/esm/index.d.ts']));
   });
 
+  it.each([
+    ['dist/esm/', 'import'],
+    ['dist/cjs/', 'require'],
+  ] as const)('ships as JavaScript in %s only the entry points ("exports", "bin") and the chunks they share', (folder, condition) => {
+    // scripts/build.mjs bundles each format; tsc's per-module .js files would be dead code there.
+    type Manifest = { exports: Record<string, Partial<Record<string, { default: string }>>>; bin: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Manifest;
+    const branches = Object.values(manifest.exports).flatMap((entry) => (entry[condition] === undefined ? [] : [entry[condition].default]));
+    const entries = [...branches, ...Object.values(manifest.bin)].map((file) => file.replace(/^\.\//, '')).filter((file) => file.startsWith(folder));
+    const javascript = sh('tar', ['-tzf', tarball], dir)
+      .split('\n')
+      .map((file) => file.replace(/^package\//, ''))
+      .filter((file) => file.startsWith(folder) && /\.[cm]?js$/.test(file));
+    expect(javascript.filter((file) => !entries.includes(file) && !file.startsWith(`${folder}chunks/`))).toEqual([]);
+    expect(javascript).toEqual(expect.arrayContaining(entries));
+  });
+
   it('has no script that runs when it is installed', () => {
     // npm 11 warns about install-time scripts on every install of a package that
     // keeps one (prepare included), so the build runs in prepack instead.

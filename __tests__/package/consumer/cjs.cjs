@@ -4,6 +4,11 @@ const { run } = require('./scenario.cjs');
 const { redisStore } = require('piapi-webhook/redis');
 const { createNotification, fixture, fixtureNames } = require('piapi-webhook/testing');
 
+// The entries share one copy of the core: instanceof holds when an app mixes them.
+const main = require('piapi-webhook');
+const fetchEntry = require('piapi-webhook/fetch');
+const shared = ['PiapiWebhookConfigError', 'PiapiWebhookRejection', 'PiapiWebhookStoreError', 'PiapiWebhookHandlerTimeoutError', 'memoryStore'];
+if (!shared.every((name) => typeof main[name] === 'function' && fetchEntry[name] === main[name])) throw new Error('piapi-webhook and piapi-webhook/fetch do not share their classes');
 if (typeof PiapiWebhookConfigError !== 'function') throw new Error('PiapiWebhookConfigError is not exported');
 if (typeof redisStore !== 'function') throw new Error('piapi-webhook/redis does not export redisStore');
 if (createNotification().data.status !== 'completed' || fixtureNames.length === 0) throw new Error('piapi-webhook/testing is broken');
