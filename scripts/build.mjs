@@ -27,8 +27,9 @@ const manifest = JSON.parse(readFileSync('package.json', 'utf8'));
 const esm = await bundle('dist/esm', entriesOf(manifest, 'import'));
 const cjs = await bundle('dist/cjs', entriesOf(manifest, 'require'));
 const cli = await bundleCli(Object.values(manifest.bin));
-replaceJavaScript('dist/esm', esm);
-replaceJavaScript('dist/cjs', [...(await Promise.all(cjs.map(toCommonJs))), ...cli]);
+replaceJavaScript('dist/esm', esm.outputFiles);
+replaceJavaScript('dist/cjs', [...(await Promise.all(cjs.outputFiles.map(toCommonJs))), ...cli]);
+writeFileSync('dist/THIRD_PARTY_NOTICES.md', thirdPartyNotices(esm.metafile));
 
 /**
  * Node's loaders resolve, read and compile the modules of a graph one by one: for ~35
@@ -36,14 +37,18 @@ replaceJavaScript('dist/cjs', [...(await Promise.all(cjs.map(toCommonJs))), ...c
  * Express entry's (CommonJS). So each entry point becomes one file, plus the chunks it
  * shares with the other entries of its format: they are bundled together, with code
  * splitting, so that each module (and so each class: `instanceof PiapiWebhookRejection`
- * across entries) still exists once per format. Dependencies and node:* built-ins stay
- * imports. The bundle is ESM (esbuild splits nothing else); dist/cjs converts it after.
+ * across entries) still exists once per format. The small dependencies of the core
+ * (lru-cache, bytes, content-type, @noble/hashes) are bundled too: loading them as
+ * packages was most of the Fetch entry's remaining cold start (CommonJS ones from ESM
+ * start Node's CommonJS loader, and @noble/hashes' Node export loads node:crypto).
+ * raw-body (Node-only, shared with Express), commander (the CLI) and node:* built-ins
+ * stay imports. The bundle is ESM (esbuild splits nothing else); dist/cjs converts it after.
  * The .d.ts files stay as tsc wrote them, and so does testing/fixtures.json, which
  * testing/fixture-data.d.cts reads for its type.
  *
  * @param outDir - where the outputs go, as `entries` name them
  * @param entries - output paths, such as dist/cjs/fetch/index.js
- * @returns esbuild's output files, written nowhere yet
+ * @returns esbuild's result: its output files, written nowhere yet, and its metafile
  */
 async function bundle(outDir, entries) {
   const result = await build({
@@ -52,10 +57,16 @@ async function bundle(outDir, entries) {
     bundle: true,
     splitting: true,
     format: 'esm',
-    platform: 'node',
+    // The bundled dependencies' builds for runtimes without Node's modules, which the Fetch entry
+    // needs: lru-cache's others import node:diagnostics_channel, @noble/hashes' Node one node:crypto.
+    platform: 'neutral',
+    mainFields: ['module', 'main'],
+    conditions: ['browser'],
     target: 'node20',
-    packages: 'external',
+    external: ['raw-body', 'commander', 'node:*'],
     chunkNames: 'chunks/[name]-[hash]',
+    minifyWhitespace: true,
+    minifySyntax: true,
     plugins: [fixturesAsJson()],
     // Outputs replace inputs of the same path: the per-module files are removed before these are written.
     write: false,
@@ -68,7 +79,19 @@ async function bundle(outDir, entries) {
   const fetchEntry = join(outDir, 'fetch/index.js');
   const nodeOnly = staticImports(result.metafile, fetchEntry).filter((path) => path.startsWith('node:') || path === 'raw-body');
   if (nodeOnly.length > 0) throw new Error(`${fetchEntry} imports Node-only modules: ${nodeOnly.join(', ')}`);
-  return result.outputFiles;
+  return result;
+}
+
+/** The licenses of the packages bundled into dist, which their terms ask to ship with every copy. */
+function thirdPartyNotices(metafile) {
+  const packages = new Set(Object.keys(metafile.inputs).flatMap((input) => input.match(/^node_modules\/((?:@[^/]+\/)?[^/]+)\//)?.[1] ?? []));
+  const sections = [...packages].sort().map((name) => {
+    const { version, license } = JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8'));
+    const file = readdirSync(`node_modules/${name}`).find((entry) => /^licen[cs]e/i.test(entry));
+    if (file === undefined) throw new Error(`${name} is bundled but ships no license file`);
+    return `## ${name} ${version} (${license})\n\n\`\`\`text\n${readFileSync(`node_modules/${name}/${file}`, 'utf8').trim()}\n\`\`\`\n`;
+  });
+  return ['# Third-party notices', '', 'dist/ bundles these packages; their licenses follow.', '', ...sections].join('\n');
 }
 
 /**
@@ -84,7 +107,8 @@ async function bundleCli(bins) {
     format: 'cjs',
     platform: 'node',
     target: 'node20',
-    packages: 'external',
+    // As in bundle(): the dependencies the package no longer installs are bundled.
+    external: ['raw-body', 'commander'],
     plugins: [fixturesAsJson()],
     write: false,
     logLevel: 'warning',
