@@ -145,13 +145,11 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
       // A task stays watched until the handler of its end has succeeded.
       const unwatch = isTerminalStatus(task.status) && config.recovery !== undefined ? task.task_id : undefined;
       const recorded = guard.call('complete', () => store.complete(key, owner, config.dedupeTtlSeconds, unwatch), true, task, context);
-      const finish = (ok: boolean): void => {
+      void andThen(recorded, (ok) => {
         if (!ok) logger.warn({ taskId: task.task_id }, '[piapi-webhook] handled a delivery whose lease another instance had taken over');
         scheduler.finish(place);
         done?.({ status: 'handled', task, context });
-      };
-      if (recorded instanceof Promise) void recorded.then(finish);
-      else finish(recorded);
+      });
       return;
     }
     reportError(error, task, context);
@@ -203,7 +201,7 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
   function acknowledge(place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext, owner: string, warnings: readonly string[]): MaybePromise<ReceiverAnswer> {
     if (config.ack === 'immediate') {
       if (observed) emit(accepted(task, context, warnings));
-      return { ...ACCEPTED, afterResponse: (finished) => execute(place, task, context, owner, finished && (() => finished())) };
+      return { ...ACCEPTED, afterResponse: (finished) => execute(place, task, context, owner, finished) };
     }
     return new Promise<ReceiverAnswer>((resolve) =>
       execute(place, task, context, owner, (result) => {
