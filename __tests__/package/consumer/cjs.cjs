@@ -7,8 +7,11 @@ const { createNotification, fixture, fixtureNames } = require('piapi-webhook/tes
 // The entries share one copy of the core: instanceof holds when an app mixes them.
 const main = require('piapi-webhook');
 const fetchEntry = require('piapi-webhook/fetch');
+const fastifyEntry = require('piapi-webhook/fastify');
 const shared = ['PiapiWebhookConfigError', 'PiapiWebhookRejection', 'PiapiWebhookStoreError', 'PiapiWebhookHandlerTimeoutError', 'memoryStore'];
-if (!shared.every((name) => typeof main[name] === 'function' && fetchEntry[name] === main[name])) throw new Error('piapi-webhook and piapi-webhook/fetch do not share their classes');
+for (const [entryName, entry] of [['fetch', fetchEntry], ['fastify', fastifyEntry]]) {
+  if (!shared.every((name) => typeof main[name] === 'function' && entry[name] === main[name])) throw new Error(`piapi-webhook and piapi-webhook/${entryName} do not share their classes`);
+}
 if (typeof PiapiWebhookConfigError !== 'function') throw new Error('PiapiWebhookConfigError is not exported');
 if (typeof redisStore !== 'function') throw new Error('piapi-webhook/redis does not export redisStore');
 if (createNotification().data.status !== 'completed' || fixtureNames.length === 0) throw new Error('piapi-webhook/testing is broken');
