@@ -112,7 +112,8 @@ class FetchDelivery implements IncomingDelivery {
       runAfterResponse(afterResponse, this.logger);
       return;
     }
-    const work = new Promise<void>((finished) => runAfterResponse(afterResponse, this.logger, finished));
+    // Settles with nothing once onTask has: the outcome is not the platform's business.
+    const work = new Promise<void>((finished) => runAfterResponse(afterResponse, this.logger, () => finished()));
     try {
       context.waitUntil(work);
     } catch (error) {
