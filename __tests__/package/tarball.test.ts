@@ -48,6 +48,16 @@ describe('the packed tarball', () => {
     expect(files).toEqual(expect.arrayContaining(['dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.js', 'dist/esm/index.d.ts']));
   });
 
+  it('ships the license of every package it bundles instead of installing', () => {
+    // Installed, a package ships its own license; bundled, it is ours to ship (scripts/build.mjs writes the notices).
+    const notices = readFileSync(join(dir, 'node_modules', 'piapi-webhook', 'dist', 'THIRD_PARTY_NOTICES.md'), 'utf8');
+    const installed = Object.keys((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
+    for (const bundled of ['lru-cache', 'bytes', 'content-type', '@noble/hashes']) {
+      expect(installed).not.toContain(bundled);
+      expect(notices).toMatch(new RegExp(`^## ${bundled.replace('/', '\\/')} \\d+\\.\\d+\\.\\d+ \\(\\S+\\)$`, 'm'));
+    }
+  });
+
   it.each([
     ['dist/esm/', 'import'],
     ['dist/cjs/', 'require'],
