@@ -8,7 +8,7 @@ export function isTerminalStatus(status: string): boolean {
   return TERMINAL_STATUSES.has(status);
 }
 
-/** A value now, or later: stores and platforms may answer either way. */
+/** A value now, or later: stores may answer either way. */
 export type MaybePromise<T> = T | Promise<T>;
 
 /**

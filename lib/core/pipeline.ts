@@ -56,6 +56,11 @@ function instanceId(): string {
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
+/** The context of a claimed delivery, copied only when this is not its first attempt. */
+function withAttempt(context: PiapiWebhookContext, attempt: number): PiapiWebhookContext {
+  return attempt === context.attempt ? context : { ...context, attempt };
+}
+
 /** What a claim stands for when the store cannot answer: handling twice is recoverable, losing is not. */
 const CLAIMED_UNCHECKED: ClaimResult = Object.freeze({ state: 'claimed', attempt: 1 });
 
@@ -232,7 +237,7 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
       if (observed) emit({ type: 'duplicate', statusCode: 200, task, context });
       return DUPLICATE;
     }
-    const attempted = claimed.attempt === context.attempt ? context : { ...context, attempt: claimed.attempt };
+    const attempted = withAttempt(context, claimed.attempt);
     const handed = confirmed(place, owner, task, attempted);
     if (handed instanceof Promise) return handed.then((confirmedTask) => acknowledge(place, confirmedTask, attempted, owner, warnings));
     return acknowledge(place, handed, attempted, owner, warnings);
@@ -298,7 +303,7 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
         emit({ type: 'duplicate', statusCode: 200, task, context });
         return { status: 'duplicate', task };
       }
-      const attempted = { ...context, attempt: claimed.attempt };
+      const attempted = withAttempt(context, claimed.attempt);
       const result = await new Promise<DeliverOutcome>((resolve) => execute(place, task, attempted, owner, resolve));
       if (result.status === 'handled') emit(accepted(task, attempted, warnings));
       return result;
