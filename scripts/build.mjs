@@ -14,6 +14,30 @@ const targets = [
   { outDir: 'dist/esm', type: 'module', flags: ['--module', 'preserve', '--moduleResolution', 'bundler'] },
 ];
 
+/** Entries bundled on their own, as output paths relative to their format's folder. */
+const BUNDLED_ALONE = new Set(['redis.js', 'testing/index.js']);
+
+/** What every bundle of bundle() shares. */
+const BUNDLE_OPTIONS = {
+  bundle: true,
+  format: 'esm',
+  // The bundled dependencies' builds for runtimes without Node's modules, which the Fetch entry
+  // needs: lru-cache's others import node:diagnostics_channel, @noble/hashes' Node one node:crypto.
+  platform: 'neutral',
+  mainFields: ['module', 'main'],
+  conditions: ['browser'],
+  target: 'node20',
+  external: ['raw-body', 'commander', 'node:*'],
+  minifyWhitespace: true,
+  minifySyntax: true,
+  plugins: [fixturesAsJson()],
+  // Outputs replace inputs of the same path: the per-module files are removed before these are written.
+  write: false,
+  allowOverwrite: true,
+  metafile: true,
+  logLevel: 'warning',
+};
+
 rmSync('dist', { recursive: true, force: true });
 for (const { outDir, type, flags } of targets) {
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', outDir, ...flags], { stdio: 'inherit' });
@@ -29,62 +53,78 @@ const cjs = await bundle('dist/cjs', entriesOf(manifest, 'require'));
 const cli = await bundleCli(Object.values(manifest.bin));
 replaceJavaScript('dist/esm', esm.outputFiles);
 replaceJavaScript('dist/cjs', [...(await Promise.all(cjs.outputFiles.map(toCommonJs))), ...cli]);
-writeFileSync('dist/THIRD_PARTY_NOTICES.md', thirdPartyNotices(esm.metafile));
+writeFileSync('dist/THIRD_PARTY_NOTICES.md', thirdPartyNotices(esm.metafiles));
 
 /**
  * Node's loaders resolve, read and compile the modules of a graph one by one: for ~35
  * modules, that was ~50 ms of the Fetch entry's cold start (ESM) and over half of the
- * Express entry's (CommonJS). So each entry point becomes one file, plus the chunks it
- * shares with the other entries of its format: they are bundled together, with code
- * splitting, so that each module (and so each class: `instanceof PiapiWebhookRejection`
- * across entries) still exists once per format. The small dependencies of the core
- * (lru-cache, bytes, content-type, @noble/hashes) are bundled too: loading them as
- * packages was most of the Fetch entry's remaining cold start (CommonJS ones from ESM
- * start Node's CommonJS loader, and @noble/hashes' Node export loads node:crypto).
- * raw-body (Node-only, shared with Express), commander (the CLI) and node:* built-ins
- * stay imports. The bundle is ESM (esbuild splits nothing else); dist/cjs converts it after.
- * The .d.ts files stay as tsc wrote them, and so does testing/fixtures.json, which
- * testing/fixture-data.d.cts reads for its type.
+ * Express entry's (CommonJS). So each entry point becomes one file, plus the chunk it
+ * shares with the other entries of its format, bundled together with code splitting so
+ * that each module (and so each class: `instanceof PiapiWebhookRejection` across entries)
+ * still exists once per format. The small dependencies of the core (lru-cache, bytes,
+ * content-type, @noble/hashes) are bundled too: loading them as packages was most of the
+ * Fetch entry's remaining cold start (CommonJS ones from ESM start Node's CommonJS loader,
+ * and @noble/hashes' Node export loads node:crypto). raw-body (Node-only, shared with
+ * Express), commander (the CLI) and node:* built-ins stay imports. The bundle is ESM
+ * (esbuild splits nothing else); dist/cjs converts it after. The .d.ts files stay as tsc
+ * wrote them, and so does testing/fixtures.json, which testing/fixture-data.d.cts reads
+ * for its type.
+ *
+ * Only the entries that run webhooks are split together. Each of the others is bundled on
+ * its own (see bundleAlone()): in the split, the errors module (shared with the redis
+ * entry) and esbuild's helpers (with the testing kit) would each become one more chunk,
+ * one more file for every webhook entry to load: about 3 ms of the Fetch entry's cold start.
  *
  * @param outDir - where the outputs go, as `entries` name them
  * @param entries - output paths, such as dist/cjs/fetch/index.js
- * @returns esbuild's result: its output files, written nowhere yet, and its metafile
+ * @returns esbuild's output files, written nowhere yet, and the metafiles of its builds
  */
 async function bundle(outDir, entries) {
-  const result = await build({
-    entryPoints: entries.map((file) => fromTscEsm(outDir, file)),
+  const alone = entries.filter((file) => BUNDLED_ALONE.has(relative(outDir, file)));
+  const split = await build({
+    ...BUNDLE_OPTIONS,
+    entryPoints: entries.filter((file) => !alone.includes(file)).map((file) => fromTscEsm(outDir, file)),
     outdir: outDir,
-    bundle: true,
     splitting: true,
-    format: 'esm',
-    // The bundled dependencies' builds for runtimes without Node's modules, which the Fetch entry
-    // needs: lru-cache's others import node:diagnostics_channel, @noble/hashes' Node one node:crypto.
-    platform: 'neutral',
-    mainFields: ['module', 'main'],
-    conditions: ['browser'],
-    target: 'node20',
-    external: ['raw-body', 'commander', 'node:*'],
     chunkNames: 'chunks/[name]-[hash]',
-    minifyWhitespace: true,
-    minifySyntax: true,
-    plugins: [fixturesAsJson()],
-    // Outputs replace inputs of the same path: the per-module files are removed before these are written.
-    write: false,
-    allowOverwrite: true,
-    metafile: true,
-    logLevel: 'warning',
   });
   // The Fetch entry runs where node:* modules do not exist (workerd without nodejs_compat):
   // splitting must not hand it a chunk that imports one, or raw-body, which needs them.
   const fetchEntry = join(outDir, 'fetch/index.js');
-  const nodeOnly = staticImports(result.metafile, fetchEntry).filter((path) => path.startsWith('node:') || path === 'raw-body');
+  const nodeOnly = staticImports(split.metafile, fetchEntry).filter((path) => path.startsWith('node:') || path === 'raw-body');
   if (nodeOnly.length > 0) throw new Error(`${fetchEntry} imports Node-only modules: ${nodeOnly.join(', ')}`);
-  return result;
+  const others = await Promise.all(alone.map((file) => bundleAlone(outDir, file, split.metafile)));
+  return { outputFiles: [...split.outputFiles, ...others.flatMap((result) => result.outputFiles)], metafiles: [split.metafile, ...others.map((result) => result.metafile)] };
+}
+
+/**
+ * One entry as a single file, but for the errors module: that one it imports from the
+ * split's chunk, so that the redis entry throws the same PiapiWebhookConfigError as the others.
+ */
+async function bundleAlone(outDir, file, splitMetafile) {
+  const errorsModule = 'dist/esm/core/errors.js';
+  const [errorsChunk] = Object.entries(splitMetafile.outputs).filter(([output]) => output.includes('/chunks/')).flatMap(([output, { inputs }]) => (errorsModule in inputs ? [output] : []));
+  if (errorsChunk === undefined) throw new Error(`no chunk of ${outDir} holds ${errorsModule}`);
+  const fromEntry = relative(dirname(file), errorsChunk).replace(/^(?!\.)/, './');
+  return build({
+    ...BUNDLE_OPTIONS,
+    entryPoints: [fromTscEsm(outDir, file)],
+    outdir: outDir,
+    plugins: [
+      ...BUNDLE_OPTIONS.plugins,
+      {
+        name: 'errors-from-the-split',
+        setup(build) {
+          build.onResolve({ filter: /\/core\/errors\.js$/ }, () => ({ path: fromEntry, external: true }));
+        },
+      },
+    ],
+  });
 }
 
 /** The licenses of the packages bundled into dist, which their terms ask to ship with every copy. */
-function thirdPartyNotices(metafile) {
-  const packages = new Set(Object.keys(metafile.inputs).flatMap((input) => input.match(/^node_modules\/((?:@[^/]+\/)?[^/]+)\//)?.[1] ?? []));
+function thirdPartyNotices(metafiles) {
+  const packages = new Set(metafiles.flatMap((metafile) => Object.keys(metafile.inputs)).flatMap((input) => input.match(/^node_modules\/((?:@[^/]+\/)?[^/]+)\//)?.[1] ?? []));
   const sections = [...packages].sort().map((name) => {
     const { version, license } = JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8'));
     const file = readdirSync(`node_modules/${name}`).find((entry) => /^licen[cs]e/i.test(entry));

@@ -1,7 +1,7 @@
 import { deliveryKey, isTerminalStatus } from '../../lib/core/dedupe.js';
 import type { PiapiTask } from '../../lib/index.js';
 import { nodePlatform } from '../../lib/node/platform.js';
-import { webPlatform } from '../../lib/web/platform.js';
+import { PLATFORMS } from '../helpers/platforms.js';
 
 const keyOf = (task: PiapiTask, timestamp: number) => deliveryKey(task, timestamp, nodePlatform);
 
@@ -32,9 +32,11 @@ describe('deliveryKey', () => {
 
   it('is the same on every platform, so instances on Node and on a Fetch runtime share one Redis', () => {
     const ids = ['0ee5f8f4-5e2c-4f63-9bdb-1e0e6d2a0001', 'x\ud800', 'x\udc00y', 'émoji 🎨', 'x'.repeat(10_000)];
-    for (const id of ids) {
-      for (const [status, timestamp] of [['completed', 1], ['processing', 1_700_000_000]] as const) {
-        expect(deliveryKey(task(id, status), timestamp, webPlatform)).toBe(keyOf(task(id, status), timestamp));
+    for (const [, platform] of PLATFORMS) {
+      for (const id of ids) {
+        for (const [status, timestamp] of [['completed', 1], ['processing', 1_700_000_000]] as const) {
+          expect(deliveryKey(task(id, status), timestamp, platform)).toBe(keyOf(task(id, status), timestamp));
+        }
       }
     }
   });

@@ -1,14 +1,9 @@
 import { checkMediaType, checkTimestamp, createSecretCheck } from '../../lib/core/verify.js';
-import { nodePlatform } from '../../lib/node/platform.js';
-import { webPlatform } from '../../lib/web/platform.js';
-import type { Platform } from '../../lib/core/platform.js';
 import type { RejectionReason } from '../../lib/index.js';
+import { PLATFORMS } from '../helpers/platforms.js';
 import { reasonOf } from '../helpers/rejections.js';
 
-describe.each<[string, Platform]>([
-  ['node:crypto', nodePlatform],
-  ['@noble/hashes (the Fetch entry)', webPlatform],
-])('createSecretCheck with %s', (_platform, platform) => {
+describe.each(PLATFORMS)('createSecretCheck with %s', (_platform, platform) => {
   const check = createSecretCheck(['current-secret', 'previous-secret'], platform);
 
   it.each<[string, string | undefined, RejectionReason | 'accepted']>([

@@ -49,13 +49,6 @@ export interface Pipeline {
 /** Task ids longer than this are not watched: PiAPI's are UUIDs, and a watch keeps the id itself. */
 const MAX_WATCHED_ID_LENGTH = 256;
 
-/** A random id for this instance, so that owner tokens never collide across instances. */
-function instanceId(): string {
-  const bytes = new Uint8Array(8);
-  globalThis.crypto.getRandomValues(bytes);
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
-}
-
 /** The context of a claimed delivery, copied only when this is not its first attempt. */
 function withAttempt(context: PiapiWebhookContext, attempt: number): PiapiWebhookContext {
   return attempt === context.attempt ? context : { ...context, attempt };
@@ -73,7 +66,8 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
   const scheduler = createScheduler(config.maxConcurrency, config.maxQueue);
   // Outcomes are built only for someone who listens: a delivery allocates as little as it can.
   const observed = onOutcome !== undefined;
-  // Made on the first claim, not here: Workers refuse random values at module load.
+  // A random id for this instance, so that owner tokens never collide across instances; made on the
+  // first claim, not here: Workers refuse random values outside a request.
   let ownerPrefix: string | undefined;
   let claims = 0;
   // With ack 'after-handler': the answer each delivery in progress here will get, so a copy shares it.
@@ -114,7 +108,7 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
   /** A new owner token: unique to this instance and this claim. */
   function nextOwner(): string {
     claims += 1;
-    ownerPrefix ??= instanceId();
+    ownerPrefix ??= platform.randomId();
     return `${ownerPrefix}.${claims}`;
   }
 
