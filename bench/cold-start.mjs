@@ -37,6 +37,6 @@ export async function coldStart(processes) {
     `Fetch entry / \`require('express')\`: **${(fetchEntry / express).toFixed(2)}** (target ≤ 0.15: ${verdict(fetchEntry / express, 0.15, 'max')})`,
     `Express entry / \`require('express')\` in the same process: **${expressEntryRatio.toFixed(2)}** (target ≤ 0.20: ${verdict(expressEntryRatio, 0.2, 'max')})`,
     '',
-    `${processes} fresh processes per scenario, interleaved; the clock starts after Node has started.`,
+    `${processes} fresh processes per scenario, interleaved; the clock starts after Node has started, and for the Fetch entry after Node's ESM loader has loaded a file and resolved a package, as an ESM app's own start-up does.`,
   ].join('\n');
 }
