@@ -161,11 +161,11 @@ describeWithRedis.each(clients)('redisStore with %s', (_name, kind) => {
     await server.stop();
     await eventually(() => errors.length > 0, 'the connection error to be reported');
     expect(errors[0]).toBeInstanceOf(PiapiWebhookStoreError);
-    // Closed while Redis is away: quit() would wait for a reconnection.
-    (bare as unknown as { destroy?: () => void }).destroy?.();
-    (bare as unknown as { disconnect?: () => void }).disconnect?.();
     await server.resume();
     await reachable(client);
+    // Closed once it is back: closing a client while it reconnects can leave ioredis reconnecting for ever.
+    await reachable(bare);
+    await bare.quit();
   }, 60_000);
 
   it('lets exactly one of two apps sharing Redis handle each delivery, however they interleave', async () => {
