@@ -135,8 +135,9 @@ class FetchDelivery implements IncomingDelivery {
  * Creates the Fetch handler that receives PiAPI webhooks: Web-standard
  * `Request` in, `Response` out, for Next.js route handlers, Vercel and
  * Cloudflare Workers, Hono, Bun and Deno. Same options, checks, answers and
- * reason codes as the Express middleware, with SHA-256 in JavaScript; it
- * imports no `node:*` module and does not use `Buffer` or `eval`.
+ * reason codes as the Express middleware. It imports no `node:*` module and
+ * does not use `Buffer` or `eval`: SHA-256 comes from `node:crypto` where the
+ * runtime lends it (`process.getBuiltinModule`), and from JavaScript elsewhere.
  *
  * @param options - see {@link PiapiWebhookOptions}; validated here, before it returns
  * @throws PiapiWebhookConfigError when an option is missing or wrong
