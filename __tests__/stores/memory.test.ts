@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { memoryStore, PiapiWebhookConfigError } from '../../lib/index.js';
 
 const LEASE_MS = 10_000;
@@ -82,6 +83,25 @@ describe('memoryStore', () => {
     expect(store.claim('c', 'o', LEASE_MS)).toEqual({ state: 'claimed', attempt: 1 });
     expect(store.claim('b', 'o', LEASE_MS)).toEqual({ state: 'done' });
     expect(store.size).toBe(2);
+  });
+
+  it('looks for expired keys in a full store at most once a second, not once per delivery (each look visits every key)', () => {
+    let now = 1_000_000;
+    const purges = jest.spyOn(LRUCache.prototype, 'purgeStale');
+    try {
+      const store = memoryStore({ max: 100, now: () => now });
+      for (let index = 0; index < 100; index += 1) {
+        store.claim(`k${index}`, 'o', LEASE_MS);
+        store.complete(`k${index}`, 'o', TTL_S);
+      }
+      for (let index = 0; index < 1000; index += 1) expect(store.claim(`new${index}`, 'o', LEASE_MS)).toEqual({ state: 'full' });
+      expect(purges).toHaveBeenCalledTimes(1);
+      now += 1000;
+      expect(store.claim('later', 'o', LEASE_MS)).toEqual({ state: 'full' });
+      expect(purges).toHaveBeenCalledTimes(2);
+    } finally {
+      purges.mockRestore();
+    }
   });
 
   it('watches a task once, hands due tasks to one taker, and forgets it on completion', () => {

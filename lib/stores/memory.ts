@@ -58,6 +58,7 @@ interface Watch {
 
 const DEFAULT_MEMORY_STORE_MAX = 100_000;
 const DEFAULT_REPLAY_WINDOW_SECONDS = 600;
+const PURGE_INTERVAL_MS = 1000;
 
 /**
  * The embedded store: delivery keys in an `lru-cache` with a time-to-live per
@@ -79,19 +80,30 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const keys = new LRUCache<string, Entry>({ maxSize: max, sizeCalculation: () => 1, ttlResolution: 0, perf: { now } });
   const watches = new Map<string, Watch>();
 
+  // purgeStale() visits every key: a full store runs it at most this often, not once per delivery.
+  let nextPurgeAt = Number.NEGATIVE_INFINITY;
+
+  /** Forgets the least recently used live key if it is done and past the replay window (a copy would be refused as stale). */
+  function forgetOldest(at: number): boolean {
+    const oldest = keys.rkeys().next().value;
+    const entry = oldest === undefined ? undefined : keys.peek(oldest);
+    if (oldest === undefined || entry?.state !== 'done' || at - entry.since < replayWindowMs) return false;
+    keys.delete(oldest);
+    return true;
+  }
+
   /**
    * Room for one more key, forgetting only expired keys, or the least recently
    * used one once it is past the replay window; false when none may go.
    */
   function hasRoom(): boolean {
     if (keys.size < max) return true;
+    const at = now();
+    if (forgetOldest(at)) return true;
+    if (at < nextPurgeAt) return false;
+    nextPurgeAt = at + PURGE_INTERVAL_MS;
     keys.purgeStale();
-    if (keys.size < max) return true;
-    const oldest = keys.rkeys().next().value;
-    const entry = oldest === undefined ? undefined : keys.peek(oldest);
-    if (oldest === undefined || entry?.state !== 'done' || now() - entry.since < replayWindowMs) return false;
-    keys.delete(oldest);
-    return true;
+    return keys.size < max;
   }
 
   function watch(taskId: string, dueAt: number, now: number): void {
