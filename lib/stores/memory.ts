@@ -11,6 +11,7 @@ export interface MemoryStoreOptions {
    * taken, the least recently used key is forgotten only if it is older than
    * `replayWindowSeconds` (a copy of it would be refused as stale anyway);
    * otherwise new deliveries are refused with 503 `store_full` (PiAPI retries).
+   * A full store looks for expired keys at most once a second (that visits every key).
    * @defaultValue 100000
    */
   max?: number;

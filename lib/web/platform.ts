@@ -38,14 +38,14 @@ export const javascriptPlatform: Platform = {
   },
 };
 
-type BuiltinModules = (id: string) => unknown;
+type GetBuiltinModule = (id: string) => unknown;
 
 /**
  * `node:crypto` and `node:buffer` where the runtime lends them without an import
  * (`process.getBuiltinModule`: Node ≥ 20.16, Bun, Deno, workerd with nodejs_compat);
  * undefined elsewhere. An import would break the runtimes that have neither.
  */
-export function lentNodeCrypto(getBuiltinModule: BuiltinModules | undefined): NodeCryptoModules | undefined {
+export function lentNodeCrypto(getBuiltinModule: GetBuiltinModule | undefined): NodeCryptoModules | undefined {
   if (typeof getBuiltinModule !== 'function') return undefined;
   try {
     const crypto = getBuiltinModule('node:crypto') as Partial<NodeCryptoModules['crypto']> | undefined;
@@ -57,7 +57,7 @@ export function lentNodeCrypto(getBuiltinModule: BuiltinModules | undefined): No
   }
 }
 
-function runtimeBuiltins(): BuiltinModules | undefined {
+function runtimeBuiltins(): GetBuiltinModule | undefined {
   const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   const getBuiltinModule = runtime?.getBuiltinModule;
   return typeof getBuiltinModule === 'function' ? (id) => getBuiltinModule.call(runtime, id) : undefined;
