@@ -19,7 +19,7 @@ const INSTALL_DEADLINE_MS = 15 * 60_000;
 /** Before 2025-06-01, workerd refuses eval and new Function even at start-up, as Workers did then. */
 const COMPATIBILITY_DATE = '2024-09-23';
 
-function workerdConfig(port: number): string {
+function workerdConfig(port: number, flags: readonly string[]): string {
   return `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
@@ -30,7 +30,7 @@ const config :Workerd.Config = (
 const worker :Workerd.Worker = (
   modules = [(name = "worker", esModule = embed "worker.bundle.js")],
   compatibilityDate = "${COMPATIBILITY_DATE}",
-  compatibilityFlags = [],
+  compatibilityFlags = [${flags.map((flag) => `"${flag}"`).join(', ')}],
 );
 `;
 }
@@ -55,9 +55,15 @@ describe('the packed tarball in Bun, Deno and workerd', () => {
     server = undefined;
   });
 
-  it('holds in Bun.serve', async () => {
+  /** Whether the app's runtime lends node:crypto to the Fetch entry, which then hashes with it instead of JavaScript. */
+  async function lendsNodeModules(url: string): Promise<boolean> {
+    return ((await (await fetch(`${url}/builtins`)).json()) as { lendsNodeModules: boolean }).lendsNodeModules;
+  }
+
+  it('holds in Bun.serve, hashing with the node:crypto Bun lends', async () => {
     // --no-install: modules come from the node_modules npm installed, never fetched by Bun itself.
     server = await startServer(join(bin, 'bun'), ['--no-install', 'run', 'bun.mjs'], dir);
+    expect(await lendsNodeModules(server.url)).toBe(true);
     await expectReceiverBehaviour(server.url);
   });
 
@@ -66,16 +72,17 @@ describe('the packed tarball in Bun, Deno and workerd', () => {
     mkdirSync(denoDir);
     const args = ['run', '--node-modules-dir=manual', '--no-remote', '--allow-net=127.0.0.1', '--allow-read', '--allow-env', 'deno.mjs'];
     server = await startServer(join(bin, 'deno'), args, dir, { DENO_DIR: denoDir, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' });
+    expect(await lendsNodeModules(server.url)).toBe(true);
     await expectReceiverBehaviour(server.url);
   });
 
-  /** Bundles `worker` for workerd and serves it, without nodejs_compat, at the compatibility date above. */
-  async function serveWorker(worker: string): Promise<RunningServer> {
+  /** Bundles `worker` for workerd and serves it at the compatibility date above, with `flags` (none: no nodejs_compat). */
+  async function serveWorker(worker: string, flags: readonly string[] = []): Promise<RunningServer> {
     // A bundle for the workerd condition, with no Node built-ins to fall back on: a node:* import fails here.
     const esbuildArgs = [worker, '--bundle', '--format=esm', '--platform=neutral', '--main-fields=module,main'];
     execFileSync(join(bin, 'esbuild'), [...esbuildArgs, '--conditions=workerd,worker', '--outfile=worker.bundle.js', '--log-level=warning'], { cwd: dir });
     const port = await freePort();
-    writeFileSync(join(dir, 'worker.capnp'), workerdConfig(port));
+    writeFileSync(join(dir, 'worker.capnp'), workerdConfig(port, flags));
     return startSilentServer(join(bin, 'workerd'), ['serve', 'worker.capnp'], dir, `http://127.0.0.1:${port}`);
   }
 
@@ -90,7 +97,14 @@ describe('the packed tarball in Bun, Deno and workerd', () => {
     ['Hono passing c.executionCtx', 'hono-worker.mjs'],
   ])('holds in workerd without nodejs_compat, where eval is refused, with onTask kept alive by waitUntil: %s', async (_name, worker) => {
     server = await serveWorker(worker);
+    expect(await lendsNodeModules(server.url)).toBe(false);
     // The apps' onTask awaits a timer before it records: after the answer, only waitUntil keeps that alive here.
+    await expectReceiverBehaviour(server.url);
+  });
+
+  it('holds in workerd with nodejs_compat, hashing with the node:crypto it lends', async () => {
+    server = await serveWorker('worker.mjs', ['nodejs_compat']);
+    expect(await lendsNodeModules(server.url)).toBe(true);
     await expectReceiverBehaviour(server.url);
   });
 });

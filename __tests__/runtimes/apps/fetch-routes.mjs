@@ -1,6 +1,6 @@
-// The routes of the Fetch-based consumer apps: POST /hook to the handler, GET /handled.
+// The routes of the Fetch-based consumer apps: POST /hook to the handler, GET /handled and GET /builtins.
 import { piapiWebhookHandler } from 'piapi-webhook/fetch';
-import { handled, options } from './options.mjs';
+import { builtins, handled, options } from './options.mjs';
 
 const handle = piapiWebhookHandler(options);
 
@@ -9,5 +9,6 @@ export function route(request, context) {
   const { pathname } = new URL(request.url);
   if (pathname === '/hook') return handle(request, context);
   if (pathname === '/handled') return Response.json(handled);
+  if (pathname === '/builtins') return Response.json(builtins());
   return new Response('not found', { status: 404 });
 }

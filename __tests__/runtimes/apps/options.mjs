@@ -15,3 +15,6 @@ export const options = {
     handled.push(task.task_id);
   },
 };
+
+/** Whether the runtime lends node:crypto to the Fetch entry (lib/web/platform.ts); the Fetch apps serve it at GET /builtins. */
+export const builtins = () => ({ lendsNodeModules: typeof globalThis.process?.getBuiltinModule === 'function' });
