@@ -6,8 +6,8 @@ import { positiveNumber } from '../core/option-checks.js';
 export interface MemoryStoreOptions {
   /**
    * The most delivery keys kept at once, and separately the most watched tasks.
-   * A key costs about 200 bytes whatever the task id (keys are fixed-size
-   * hashes), so the default bounds the store near 20 MB. When every place is
+   * A key costs about 170 bytes whatever the task id (keys are fixed-size
+   * hashes), so the default bounds the store near 17 MB. When every place is
    * taken, the least recently used key is forgotten only if it is older than
    * `replayWindowSeconds` (a copy of it would be refused as stale anyway);
    * otherwise new deliveries are refused with 503 `store_full` (PiAPI retries).
@@ -48,8 +48,9 @@ export interface MemoryStore extends DedupeStore {
 
 type Entry =
   | { readonly state: 'leased'; readonly owner: string; readonly attempts: number }
-  | { readonly state: 'done'; readonly since: number }
-  | { readonly state: 'free'; readonly attempts: number };
+  | { readonly state: 'free'; readonly attempts: number }
+  /** Done: since when, in whole seconds rounded up. A small integer costs no allocation, and done keys are most of the store. */
+  | number;
 
 interface Watch {
   dueAt: number;
@@ -88,7 +89,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   function forgetOldest(at: number): boolean {
     const oldest = keys.rkeys().next().value;
     const entry = oldest === undefined ? undefined : keys.peek(oldest);
-    if (oldest === undefined || entry?.state !== 'done' || at - entry.since < replayWindowMs) return false;
+    if (oldest === undefined || typeof entry !== 'number' || at - entry * 1000 < replayWindowMs) return false;
     keys.delete(oldest);
     return true;
   }
@@ -115,7 +116,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   return {
     claim(key, owner, leaseMs, watchRequest) {
       const entry = keys.get(key);
-      if (entry?.state === 'done') return { state: 'done' };
+      if (typeof entry === 'number') return { state: 'done' };
       if (entry?.state === 'leased') return { state: 'in_progress' };
       // lru-cache would evict a live key to make room; refuse instead.
       if (entry === undefined && !hasRoom()) return { state: 'full' };
@@ -126,21 +127,22 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     },
     renew(key, owner, leaseMs) {
       const entry = keys.get(key);
-      if (entry?.state !== 'leased' || entry.owner !== owner) return false;
+      if (typeof entry !== 'object' || entry.state !== 'leased' || entry.owner !== owner) return false;
       keys.set(key, entry, { ttl: leaseMs });
       return true;
     },
     complete(key, owner, ttlSeconds, unwatchTaskId) {
       const entry = keys.get(key);
-      if (entry?.state === 'leased' && entry.owner !== owner) return false;
+      if (typeof entry === 'object' && entry.state === 'leased' && entry.owner !== owner) return false;
       if (entry === undefined && !hasRoom()) return false;
-      keys.set(key, { state: 'done', since: now() }, { ttl: ttlSeconds * 1000 });
+      // Rounded up: the key is kept up to a second longer past the replay window, never shorter.
+      keys.set(key, Math.ceil(now() / 1000), { ttl: ttlSeconds * 1000 });
       if (unwatchTaskId !== undefined) watches.delete(unwatchTaskId);
       return true;
     },
     release(key, owner, ttlSeconds) {
       const entry = keys.get(key);
-      if (entry?.state !== 'leased' || entry.owner !== owner) return false;
+      if (typeof entry !== 'object' || entry.state !== 'leased' || entry.owner !== owner) return false;
       keys.set(key, { state: 'free', attempts: entry.attempts }, { ttl: ttlSeconds * 1000 });
       return true;
     },
