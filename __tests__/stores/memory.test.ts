@@ -85,6 +85,18 @@ describe('memoryStore', () => {
     expect(store.size).toBe(2);
   });
 
+  it('never forgets a done key inside the replay window, whatever the milliseconds of its completion', () => {
+    let now = 1_000_999;
+    const store = memoryStore({ max: 1, replayWindowSeconds: 600, now: () => now });
+    store.claim('a', 'o', LEASE_MS);
+    store.complete('a', 'o', TTL_S);
+    now += 599_999;
+    expect(store.claim('b', 'o', LEASE_MS)).toEqual({ state: 'full' });
+    // Done keys are kept to the second, rounded up: at most a second past the window, never before.
+    now += 1_000;
+    expect(store.claim('b', 'o', LEASE_MS)).toEqual({ state: 'claimed', attempt: 1 });
+  });
+
   it('looks for expired keys in a full store at most once a second, not once per delivery (each look visits every key)', () => {
     let now = 1_000_000;
     const purges = jest.spyOn(LRUCache.prototype, 'purgeStale');
