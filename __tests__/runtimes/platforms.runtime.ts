@@ -1,7 +1,8 @@
 /**
  * The packed tarball in the non-Node runtimes users deploy the Fetch handler on:
  * Bun.serve, Deno.serve, and Cloudflare's workerd without nodejs_compat and with
- * a compatibility date that refuses eval. Their binaries come from the npm
+ * a compatibility date that refuses eval (then with nodejs_compat, which lends the
+ * Fetch entry node:crypto). Their binaries come from the npm
  * registry (runtimes.json), installed once per machine under the OS temp dir:
  * about 370 MB, which is why this runs with `npm run test:runtimes`, not `npm test`.
  */
