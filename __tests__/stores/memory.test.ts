@@ -97,6 +97,20 @@ describe('memoryStore', () => {
     expect(store.claim('b', 'o', LEASE_MS)).toEqual({ state: 'claimed', attempt: 1 });
   });
 
+  it('makes room from expired keys before it forgets a live one', () => {
+    let now = 1_000_000;
+    const store = memoryStore({ max: 100, replayWindowSeconds: 600, now: () => now });
+    for (let index = 0; index < 100; index += 1) {
+      store.claim(`k${index}`, 'o', LEASE_MS);
+      // The first half expires after a minute, the second half after an hour.
+      store.complete(`k${index}`, 'o', index < 50 ? 60 : TTL_S);
+    }
+    // Every key is past the replay window; only the first half has expired.
+    now += 700_000;
+    for (let index = 0; index < 50; index += 1) expect(store.claim(`new${index}`, 'o', LEASE_MS)).toEqual({ state: 'claimed', attempt: 1 });
+    for (let index = 50; index < 100; index += 1) expect(store.claim(`k${index}`, 'o', LEASE_MS)).toEqual({ state: 'done' });
+  });
+
   it('looks for expired keys in a full store at most once a second, not once per delivery (each look visits every key)', () => {
     let now = 1_000_000;
     const purges = jest.spyOn(LRUCache.prototype, 'purgeStale');

@@ -101,11 +101,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   function hasRoom(): boolean {
     if (keys.size < max) return true;
     const at = now();
-    if (forgetOldest(at)) return true;
-    if (at < nextPurgeAt) return false;
-    nextPurgeAt = at + PURGE_INTERVAL_MS;
-    keys.purgeStale();
-    return keys.size < max;
+    // Expired keys first: one purge makes room for as many deliveries as it removed keys, and
+    // finding the oldest live key walks past every expired one.
+    if (at >= nextPurgeAt) {
+      nextPurgeAt = at + PURGE_INTERVAL_MS;
+      keys.purgeStale();
+      if (keys.size < max) return true;
+    }
+    return forgetOldest(at);
   }
 
   function watch(taskId: string, dueAt: number, now: number): void {
