@@ -1,5 +1,5 @@
 const { piapiWebhook, PiapiWebhookConfigError } = require('piapi-webhook');
-const { run } = require('./scenario.cjs');
+const { expectCoreConfigError, run } = require('./scenario.cjs');
 
 const { redisStore } = require('piapi-webhook/redis');
 const { createNotification, fixture, fixtureNames } = require('piapi-webhook/testing');
@@ -14,15 +14,7 @@ for (const [entryName, entry] of [['fetch', fetchEntry], ['fastify', fastifyEntr
 }
 if (typeof PiapiWebhookConfigError !== 'function') throw new Error('PiapiWebhookConfigError is not exported');
 if (typeof redisStore !== 'function') throw new Error('piapi-webhook/redis does not export redisStore');
-// piapi-webhook/redis is bundled apart from the core, but throws the core's own configuration error.
-const redisConfigError = (() => {
-  try {
-    redisStore({});
-  } catch (error) {
-    return error;
-  }
-})();
-if (!(redisConfigError instanceof main.PiapiWebhookConfigError)) throw new Error('piapi-webhook/redis throws another PiapiWebhookConfigError than piapi-webhook');
+expectCoreConfigError(redisStore, main.PiapiWebhookConfigError);
 if (createNotification().data.status !== 'completed' || fixtureNames.length === 0) throw new Error('piapi-webhook/testing is broken');
 // The fixtures are JSON files beside the module: each one must load from this build.
 if (fixtureNames.length !== 14 || !fixtureNames.every((name) => fixture(name).data.task_id.length > 0)) throw new Error('piapi-webhook/testing lost its fixtures');

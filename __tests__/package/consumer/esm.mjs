@@ -15,15 +15,7 @@ for (const [entryName, entry] of [['fetch', fetchEntry], ['fastify', fastifyEntr
 }
 if (REJECTION_STATUS.invalid_secret !== 401) throw new Error('REJECTION_STATUS is not exported');
 if (typeof redisStore !== 'function' || typeof memoryStore !== 'function') throw new Error('a store factory is not exported');
-// piapi-webhook/redis is bundled apart from the core, but throws the core's own configuration error.
-const redisConfigError = (() => {
-  try {
-    redisStore({});
-  } catch (error) {
-    return error;
-  }
-})();
-if (!(redisConfigError instanceof main.PiapiWebhookConfigError)) throw new Error('piapi-webhook/redis throws another PiapiWebhookConfigError than piapi-webhook');
+scenario.expectCoreConfigError(redisStore, main.PiapiWebhookConfigError);
 if (createNotification().data.status !== 'completed' || fixtureNames.length === 0) throw new Error('piapi-webhook/testing is broken');
 // The fixtures come from fixtures.json (inlined in the ESM bundle): each one must load from this build.
 if (fixtureNames.length !== 14 || !fixtureNames.every((name) => fixture(name).data.task_id.length > 0)) throw new Error('piapi-webhook/testing lost its fixtures');

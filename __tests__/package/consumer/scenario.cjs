@@ -1,5 +1,5 @@
-// Runs the behaviour table against an app built from the installed package.
-// Used by the CommonJS and the ESM consumer alike; prints one JSON line of results.
+// Runs the behaviour table against an app built from the installed package, and the checks
+// both consumers make. Used by the CommonJS and the ESM consumer alike; prints one JSON line of results.
 const SECRET = 'consumer-secret';
 
 async function run(label, express, piapiWebhook) {
@@ -35,4 +35,14 @@ async function run(label, express, piapiWebhook) {
   console.log(JSON.stringify({ label, results, handled }));
 }
 
-module.exports = { run };
+/** piapi-webhook/redis is bundled apart from the core, but must throw the core's own configuration error. */
+function expectCoreConfigError(redisStore, PiapiWebhookConfigError) {
+  try {
+    redisStore({});
+  } catch (error) {
+    if (error instanceof PiapiWebhookConfigError) return;
+  }
+  throw new Error('piapi-webhook/redis throws another PiapiWebhookConfigError than piapi-webhook');
+}
+
+module.exports = { expectCoreConfigError, run };
