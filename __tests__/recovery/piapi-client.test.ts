@@ -169,6 +169,21 @@ describe('PiAPI get-task client', () => {
     expect(everyText(fromEnvelope)).toContain('invalid api key [redacted]');
   });
 
+  it.each([301, 302, 303, 307, 308])('reports a %i redirect as a failed lookup and never follows it with the API key', async (status) => {
+    // Another origin (another port), which would hear x-api-key if the redirect were followed.
+    const elsewhere = await FakePiapi.start({ apiKey: 'another-key', webhooks: false });
+    try {
+      const location = `${elsewhere.url}/api/v1/task/a`;
+      piapi.failGets(1, { status, body: '', headers: { location } });
+      const lookup = await client({ maxAttempts: 1 }).getTask('a');
+      expect(lookup).toMatchObject({ kind: 'unavailable', error: { status } });
+      expect(everyText(lookup)).toContain('not followed');
+      expect(elsewhere.getRequests).toEqual([]);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
   it.each([
     ['apiKey', { apiKey: '' }, '"recovery.apiKey"'],
     ['baseUrl', { baseUrl: 'ftp://example.com' }, '"recovery.baseUrl"'],

@@ -1,7 +1,7 @@
 /**
  * The packed tarball in the Node servers users deploy on: node:http with the
- * middleware as the whole server, Hono on @hono/node-server with the Fetch
- * handler, and Fastify 5 with the plugin. Each consumer app (apps/) runs in its
+ * middleware as the whole server, Hono on @hono/node-server (2.x and 1.x) with
+ * the Fetch handler, and Fastify 5 with the plugin. Each consumer app (apps/) runs in its
  * own process, from a project that installed the tarball.
  */
 import { rmSync } from 'node:fs';
@@ -18,7 +18,7 @@ describe('the packed tarball on Node servers', () => {
   let dir: string;
 
   beforeAll(async () => {
-    dir = await consumerProject(await packTarball(), ['hono@^4', '@hono/node-server@^2', 'fastify@^5']);
+    dir = await consumerProject(await packTarball(), ['hono@^4', '@hono/node-server@^2', 'hono-node-server-1@npm:@hono/node-server@^1', 'fastify@^5']);
   }, INSTALL_DEADLINE_MS);
 
   afterAll(() => {
@@ -39,8 +39,11 @@ describe('the packed tarball on Node servers', () => {
     await expectReceiverBehaviour(url, `http://127.0.0.1:${hookPort}/hook`);
   });
 
-  it('holds on Hono with @hono/node-server, through the Fetch handler', async () => {
-    const { url } = await start('hono.mjs');
+  it.each([
+    ['2.x', 'hono.mjs'],
+    ['1.x', 'hono-v1.mjs'],
+  ])('holds on Hono with @hono/node-server %s, through the Fetch handler', async (_major, app) => {
+    const { url } = await start(app);
     await expectReceiverBehaviour(url);
   });
 

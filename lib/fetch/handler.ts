@@ -51,7 +51,11 @@ function runAfterResponse(afterResponse: NonNullable<ReceiverAnswer['afterRespon
   });
 }
 
-/** The headers of each answer as a `Response` takes them; genuine deliveries share their answers' headers, so those are built once. */
+/**
+ * The headers of each answer, built once per answer (genuine deliveries share
+ * their answers' headers). Frozen and shared, so never handed out as they are:
+ * see `respond`.
+ */
 const responseHeaders = new WeakMap<object, Readonly<Record<string, string>>>();
 
 function headersFor(answer: ReceiverAnswer): Readonly<Record<string, string>> {
@@ -110,7 +114,8 @@ class FetchDelivery implements IncomingDelivery {
   respond(answer: ReceiverAnswer): void {
     // Refused before reading (wrong secret, media type): let the runtime drop the body instead of buffering it.
     if (!this.bodyTouched) discardBody(this.request);
-    this.resolve(new Response(answer.text, { status: answer.statusCode, headers: headersFor(answer) }));
+    // A fresh copy for every Response: @hono/node-server 1.x's Response writes into the headers it is given.
+    this.resolve(new Response(answer.text, { status: answer.statusCode, headers: { ...headersFor(answer) } }));
 
     const { afterResponse } = answer;
     if (afterResponse === undefined) return;

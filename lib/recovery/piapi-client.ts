@@ -235,7 +235,19 @@ export function createPiapiClient(options: PiapiClientOptions): PiapiClient {
     // A timer rather than AbortSignal.timeout(): it covers the body too, and fake timers can drive it.
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
-      const response = await fetchImpl(url, { method: 'GET', headers: { 'x-api-key': apiKey, accept: 'application/json' }, signal: controller.signal });
+      // Never follow a redirect: undici would carry x-api-key to whatever origin the Location names.
+      const response = await fetchImpl(url, {
+        method: 'GET',
+        headers: { 'x-api-key': apiKey, accept: 'application/json' },
+        redirect: 'manual',
+        signal: controller.signal,
+      });
+      // A browser-like fetch (workerd, Deno) reports a manual redirect as an opaque response with status 0.
+      if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
+        await response.body?.cancel();
+        const why = `redirected (HTTP ${response.status}), not followed: the API key is only sent to ${baseUrl}`;
+        return { final: { kind: 'unavailable', error: new PiapiTaskLookupError(`PiAPI get-task for ${taskId}: ${why}`, taskId, response.status) } };
+      }
       const text = await response.text();
       return interpret(taskId, response.status, text, parseRetryAfter(response.headers.get('retry-after'), now()), redact);
     } catch (cause) {
