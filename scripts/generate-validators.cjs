@@ -2,7 +2,7 @@
 // nothing compiles code at run time (Cloudflare Workers refuse eval and new Function) and
 // ajv is never loaded by the package (it dominated the cold start).
 //
-//   node scripts/generate-validators.cjs          rewrites lib/core/validators.generated.ts
+//   node scripts/generate-validators.cjs          rewrites lib/generated/validators.ts
 //   node scripts/generate-validators.cjs --check  exits 1 when that file is out of date
 //
 // __tests__/core/schema.test.ts runs the same check, so a schema edit without regenerating fails `npm test`.
@@ -10,7 +10,7 @@
 const { readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
-const OUTPUT = join(__dirname, '..', 'lib', 'core', 'validators.generated.ts');
+const OUTPUT = join(__dirname, '..', 'lib', 'generated', 'validators.ts');
 
 const text = { type: 'string' };
 const nonEmptyText = { type: 'string', minLength: 1 };
@@ -86,7 +86,7 @@ const documented = {
   },
 };
 
-/** The source of lib/core/validators.generated.ts. */
+/** The source of lib/generated/validators.ts. */
 function generateValidatorSource() {
   const { Ajv } = require('ajv');
   const standaloneCode = require('ajv/dist/standalone').default;

@@ -4,10 +4,10 @@ import { describe, positiveNumber } from './option-checks.js';
 import { parseLimit, parseSecrets } from './option-parsers.js';
 import type { PiapiTask, PiapiWebhookContext } from './types.js';
 import type { PiapiWebhookLogger, WebhookOutcome } from './outcomes.js';
-import { parseRecovery, type RecoveryConfig, type RecoveryOptions } from './recovery-options.js';
+import { parseRecovery, type RecoveryConfig, type RecoveryOptions } from '../recovery/options.js';
 
 export type { PiapiWebhookLogger, WebhookOutcome } from './outcomes.js';
-export type { RecoveryOptions } from './recovery-options.js';
+export type { RecoveryOptions } from '../recovery/options.js';
 
 /** When the 200 is sent: see {@link PiapiWebhookOptions.ack}. */
 export type AckMode = 'immediate' | 'after-handler';

@@ -1,7 +1,7 @@
 import { ACCEPTED, DUPLICATE, rejectionAnswer, type ReceiverAnswer } from './answers.js';
 import { deliveryKey, isTerminalStatus, type ClaimResult, type MaybePromise, type WatchRequest } from './dedupe.js';
 import { PiapiWebhookRejection, type StoreOperation } from './errors.js';
-import { runHandler } from './handler.js';
+import { runHandler } from './run-handler.js';
 import { createLeaseKeeper } from './leases.js';
 import { andThen, callSafely } from './maybe.js';
 import type { ReceiverConfig, WebhookOutcome } from './options.js';

@@ -7,7 +7,7 @@ import type { Pipeline } from './pipeline.js';
 import type { Platform } from './platform.js';
 import type { PiapiTask } from './types.js';
 import { startTimer } from './timers.js';
-import { checkMediaType, checkTimestamp, createSecretCheck } from './verify.js';
+import { checkMediaType, checkTimestamp, createSecretCheck } from './http-checks.js';
 
 export type { ReceiverAnswer } from './answers.js';
 

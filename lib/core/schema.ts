@@ -1,4 +1,4 @@
-import { validateDocumented, validateRequired } from './validators.generated.js';
+import { validateDocumented, validateRequired } from '../generated/validators.js';
 import type { PiapiNotification } from './types.js';
 
 /** One error from the precompiled validators (the fields of ajv's `ErrorObject` used here). */

@@ -3,7 +3,7 @@ import { PiapiWebhookRejection } from '../core/errors.js';
 import type { ReceiverConfig } from '../core/options.js';
 import { parseNotification } from '../core/parse.js';
 import type { Confirmation, Pipeline } from '../core/pipeline.js';
-import type { RecoveryConfig } from '../core/recovery-options.js';
+import type { RecoveryConfig } from './options.js';
 import type { PiapiNotification, PiapiTask } from '../core/types.js';
 import type { TaskLookup } from './piapi-client.js';
 

@@ -1,4 +1,4 @@
-import { checkMediaType, checkTimestamp, createSecretCheck } from '../../lib/core/verify.js';
+import { checkMediaType, checkTimestamp, createSecretCheck } from '../../lib/core/http-checks.js';
 import type { RejectionReason } from '../../lib/index.js';
 import { PLATFORMS } from '../helpers/platforms.js';
 import { reasonOf } from '../helpers/rejections.js';

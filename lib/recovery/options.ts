@@ -1,5 +1,5 @@
-import { PiapiWebhookConfigError } from './errors.js';
-import { describe, positiveNumber } from './option-checks.js';
+import { PiapiWebhookConfigError } from '../core/errors.js';
+import { describe, positiveNumber } from '../core/option-checks.js';
 
 /** The `recovery` option: asking PiAPI's get-task API about tasks whose end was not handled. */
 export interface RecoveryOptions {
