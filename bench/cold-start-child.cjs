@@ -11,7 +11,18 @@ const SECRET = 'bench-secret';
 // A small, genuine notification, built by hand so that nothing of the package is loaded before the clock starts.
 const body = JSON.stringify({
   timestamp: Math.floor(Date.now() / 1000),
-  data: { task_id: 'cold-start', model: 'midjourney', task_type: 'imagine', status: 'completed', input: {}, output: {}, meta: {}, detail: null, logs: [], error: { code: 0, message: '' } },
+  data: {
+    task_id: 'cold-start',
+    model: 'midjourney',
+    task_type: 'imagine',
+    status: 'completed',
+    input: {},
+    output: {},
+    meta: {},
+    detail: null,
+    logs: [],
+    error: { code: 0, message: '' },
+  },
 });
 const headers = { 'content-type': 'application/json', 'x-webhook-secret': SECRET };
 const onTask = () => {};

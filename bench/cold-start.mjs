@@ -25,7 +25,8 @@ export async function coldStart(processes) {
   // Paired: piapi's share against the require('express') of the same process.
   const expressEntryRatio = median(entry.map((times) => times.piapi / times.express));
   /** The median and the range of a list of milliseconds, as table cells. */
-  const cells = (values) => `${median(values).toFixed(1)} | ${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)}`;
+  const cells = (values) =>
+    `${median(values).toFixed(1)} | ${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)}`;
   return [
     '| in a fresh process | median ms | range ms |',
     '|---|---:|---:|',

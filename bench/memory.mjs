@@ -16,7 +16,9 @@ const SECRET = 'bench-secret';
 const completed = fixture('midjourney-imagine-completed');
 const MS_PER_DELIVERY = 100;
 let clock = Date.now();
-const [head, tail] = JSON.stringify({ ...completed, timestamp: 0, data: { ...completed.data, task_id: '@ID@' } }).split('"@ID@"');
+const [head, tail] = JSON.stringify({ ...completed, timestamp: 0, data: { ...completed.data, task_id: '@ID@' } }).split(
+  '"@ID@"',
+);
 const headers = { 'content-type': 'application/json', 'x-webhook-secret': SECRET };
 
 let handled = 0;
@@ -47,7 +49,9 @@ function fakeResponse(onEnd) {
 
 function deliver(index) {
   return new Promise((resolve, reject) => {
-    const res = fakeResponse(() => (res.statusCode === 200 ? resolve() : reject(new Error(`answered ${res.statusCode}`))));
+    const res = fakeResponse(() =>
+      res.statusCode === 200 ? resolve() : reject(new Error(`answered ${res.statusCode}`)),
+    );
     hook(fakeRequest(index), res);
   });
 }

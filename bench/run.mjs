@@ -38,7 +38,7 @@ const GROUPS = [
   },
   {
     title: 'node:http, no framework',
-    note: 'The middleware and Octokit\'s createNodeMiddleware as the whole node:http server; node-redis is node-piapi with redisStore on a redis-server of the bench\'s own, on the servers\' CPU.',
+    note: "The middleware and Octokit's createNodeMiddleware as the whole node:http server; node-redis is node-piapi with redisStore on a redis-server of the bench's own, on the servers' CPU.",
     servers: ['raw', 'node-octokit', 'node-piapi', 'node-redis'],
     subject: 'node-piapi',
     ratios: [
@@ -104,14 +104,18 @@ function start(name, env) {
   const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${name} server exited with ${code}`)));
-    createInterface({ input: child.stdout }).once('line', (line) => resolve({ name, child, port: JSON.parse(line).port }));
+    createInterface({ input: child.stdout }).once('line', (line) =>
+      resolve({ name, child, port: JSON.parse(line).port }),
+    );
   });
 }
 
 // A realistic ~1.5 KB notification: a completed Midjourney imagine task.
 const completed = fixture('midjourney-imagine-completed');
 delete completed.data.config.webhook_config.secret;
-const [head, tail] = JSON.stringify({ ...completed, timestamp: 0, data: { ...completed.data, task_id: '@ID@' } }).split('"@ID@"');
+const [head, tail] = JSON.stringify({ ...completed, timestamp: 0, data: { ...completed.data, task_id: '@ID@' } }).split(
+  '"@ID@"',
+);
 const bodyFor = (taskId, timestamp) => `${head.replace('"timestamp":0', `"timestamp":${timestamp}`)}"${taskId}"${tail}`;
 
 let sequence = 0;
@@ -137,14 +141,22 @@ const MODES = [
   ['duplicate', true],
 ];
 // The memory and cold-start checks first: a failure there must not throw away the minutes of load below.
-const memory = args['skip-memory'] ? '(skipped)' : await new Promise((resolve, reject) => {
-  const child = spawn(process.execPath, ['--expose-gc', new URL('./memory.mjs', import.meta.url).pathname, ...(args.quick ? ['--quick'] : [])], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.once('exit', (code) => (code === 0 ? resolve(output.trim()) : reject(new Error(`memory check exited with ${code}`))));
-});
+const memory = args['skip-memory']
+  ? '(skipped)'
+  : await new Promise((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ['--expose-gc', new URL('./memory.mjs', import.meta.url).pathname, ...(args.quick ? ['--quick'] : [])],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      let output = '';
+      child.stdout.on('data', (chunk) => (output += chunk));
+      child.once('exit', (code) =>
+        code === 0 ? resolve(output.trim()) : reject(new Error(`memory check exited with ${code}`)),
+      );
+    });
 
 const coldStartReport = args['skip-cold-start'] ? '(skipped)' : await coldStart(args.quick ? 3 : 15);
 
@@ -161,7 +173,9 @@ try {
       for (const [mode, fixed] of MODES) {
         const result = await drive(server, fixed);
         runs[mode][server.name].push(result);
-        process.stderr.write(`round ${round + 1}/${rounds} ${server.name} ${mode}: ${Math.round(result.requests.average)} req/s\n`);
+        process.stderr.write(
+          `round ${round + 1}/${rounds} ${server.name} ${mode}: ${Math.round(result.requests.average)} req/s\n`,
+        );
       }
     }
   }
@@ -171,7 +185,8 @@ try {
 }
 
 /** `a`'s requests/s over `b`'s in each round: neighbours in time, so drift cancels. */
-const roundRatios = (a, b) => (a && b ? a.map((result, round) => result.requests.average / b[round].requests.average) : undefined);
+const roundRatios = (a, b) =>
+  a && b ? a.map((result, round) => result.requests.average / b[round].requests.average) : undefined;
 
 /** The median, over the rounds, of `a`'s requests/s over `b`'s in the same round. */
 function pairedRatio(a, b) {
@@ -195,9 +210,11 @@ function table(group, mode) {
     if (perRound === undefined) return `${subject} / ${label}: **n/a**`;
     const ratio = median(perRound);
     // The spread over the rounds says how far the machine's noise moves the ratio.
-    const notes = perRound.length > 1 ? [`rounds ${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)}`] : [];
+    const notes =
+      perRound.length > 1 ? [`rounds ${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)}`] : [];
     // Targets are set for unique deliveries, the path every new task takes.
-    if (target !== undefined && mode === 'unique') notes.push(`target ≥ ${target.toFixed(2)}: ${verdict(ratio, target, 'min')}`);
+    if (target !== undefined && mode === 'unique')
+      notes.push(`target ≥ ${target.toFixed(2)}: ${verdict(ratio, target, 'min')}`);
     return `${subject} / ${label}: **${ratio.toFixed(2)}**${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
   });
   lines.push('', ratios.join(', '));
@@ -222,7 +239,6 @@ const sections = groupsRun.flatMap((group) => [
   '',
 ]);
 
-
 const report = [
   '# Benchmarks',
   '',
@@ -232,7 +248,7 @@ const report = [
     ? `The servers ran on CPU ${pinned.serverCpu} and the load generator on CPU ${pinned.loadCpus} (taskset).`
     : 'The servers and the load generator were not pinned to CPUs.',
   `Load average (1 min) of the machine: ${loadAtStart.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end (the bench itself adds about 2); the ranges of per-round ratios show the noise.`,
-  'Each ratio is the median, over the rounds, of one server\'s requests/s over the other\'s in the same round; targets apply to unique deliveries.',
+  "Each ratio is the median, over the rounds, of one server's requests/s over the other's in the same round; targets apply to unique deliveries.",
   'Every server runs in its own process on loopback. The body is a ~1.5 KB completed Midjourney notification.',
   'The piapi servers use memoryStore({ max: 2,000,000 }): the default 100,000 keys, each kept for the one-hour dedupe window, refuse new deliveries (503 store_full) past about 28 unique deliveries/s sustained, which a load test reaches within seconds.',
   '',
@@ -247,4 +263,5 @@ const report = [
   '',
 ].join('\n');
 console.log(report);
-if (!args.quick && args.servers === ALL_SERVERS && !args['skip-memory'] && !args['skip-cold-start']) writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), report);
+if (!args.quick && args.servers === ALL_SERVERS && !args['skip-memory'] && !args['skip-cold-start'])
+  writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), report);

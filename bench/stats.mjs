@@ -8,4 +8,5 @@ export const median = (values) => {
 };
 
 /** 'met' or 'missed', for a value against a target that is a floor ('min') or a ceiling ('max'). */
-export const verdict = (value, target, kind) => ((kind === 'min' ? value >= target : value <= target) ? 'met' : '**missed**');
+export const verdict = (value, target, kind) =>
+  (kind === 'min' ? value >= target : value <= target) ? 'met' : '**missed**';

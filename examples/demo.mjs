@@ -13,7 +13,9 @@ const hook = piapiWebhook({
   secret: SECRET,
   maxSkewSeconds: 300,
   onTask: async (task, ctx) => {
-    handled.push(`${task.status}${task.output?.progress === undefined ? '' : ` ${task.output.progress}%`} @${ctx.timestamp}`);
+    handled.push(
+      `${task.status}${task.output?.progress === undefined ? '' : ` ${task.output.progress}%`} @${ctx.timestamp}`,
+    );
   },
 });
 app.post('/piapi/webhook', hook);
@@ -26,7 +28,10 @@ const now = Math.floor(Date.now() / 1000);
 const task = fixture('midjourney-imagine-completed').data;
 const at = (timestamp, status, output) => ({ timestamp, data: { ...task, status, output } });
 const pending = at(now - 40, 'pending', null);
-const processing = at(now - 30, 'processing', { ...fixture('midjourney-imagine-processing').data.output, progress: 45 });
+const processing = at(now - 30, 'processing', {
+  ...fixture('midjourney-imagine-processing').data.output,
+  progress: 45,
+});
 const completed = at(now - 5, 'completed', task.output);
 
 const steps = [
@@ -63,7 +68,9 @@ console.log(`piapi-webhook demo: task ${task.task_id} (${task.model} ${task.task
 console.log(line(header));
 console.log(widths.map((width) => '-'.repeat(width)).join('--+--'));
 for (const row of rows) console.log(line(row));
-console.log(`\nonTask ran ${handled.length} times for ${steps.length} deliveries: once per new state, never for a retry or a refused request.`);
+console.log(
+  `\nonTask ran ${handled.length} times for ${steps.length} deliveries: once per new state, never for a retry or a refused request.`,
+);
 
 // Part 2: a restart recovered through PiAPI's get-task API. A tiny stand-in for PiAPI's
 // task API runs on localhost (the real one is https://api.piapi.ai).
@@ -73,7 +80,13 @@ const piapi = createServer((req, res) => {
   const id = decodeURIComponent(req.url.split('/').pop());
   const known = req.headers['x-api-key'] === API_KEY && tasks.has(id);
   res.writeHead(known ? 200 : 404, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(known ? { code: 200, data: tasks.get(id), message: 'success' } : { code: 404, data: null, message: 'task not found' }));
+  res.end(
+    JSON.stringify(
+      known
+        ? { code: 200, data: tasks.get(id), message: 'success' }
+        : { code: 404, data: null, message: 'task not found' },
+    ),
+  );
 });
 piapi.listen(0, '127.0.0.1');
 await new Promise((resolve) => piapi.once('listening', resolve));
@@ -91,10 +104,13 @@ tasks.set(lost.task_id, { ...task, task_id: lost.task_id, status: 'completed' })
 const recovered = [];
 const restarted = piapiWebhook({
   secret: SECRET,
-  onTask: (recoveredTask, ctx) => void recovered.push(`${recoveredTask.status} via ${ctx.source}, attempt ${ctx.attempt}`),
+  onTask: (recoveredTask, ctx) =>
+    void recovered.push(`${recoveredTask.status} via ${ctx.source}, attempt ${ctx.attempt}`),
   recovery: { apiKey: API_KEY, baseUrl, intervalSeconds: 0 },
 });
 const report = await restarted.reconcile(unfinished);
-console.log(`After the restart, reconcile(unfinished) asked get-task: recovered ${report.recovered.length}, pending ${report.pending.length}.`);
+console.log(
+  `After the restart, reconcile(unfinished) asked get-task: recovered ${report.recovered.length}, pending ${report.pending.length}.`,
+);
 console.log(`onTask received: ${recovered.join(', ')}.`);
 piapi.close();

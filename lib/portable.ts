@@ -1,6 +1,12 @@
 // What every entry exports beside its own factory: stores, types, errors and task helpers. Nothing here imports node:*.
 export { memoryStore, type MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
-export type { AckMode, PiapiWebhookLogger, PiapiWebhookOptions, RecoveryOptions, WebhookOutcome } from './core/options.js';
+export type {
+  AckMode,
+  PiapiWebhookLogger,
+  PiapiWebhookOptions,
+  RecoveryOptions,
+  WebhookOutcome,
+} from './core/options.js';
 export type { ClaimResult, DedupeStore, WatchedTask, WatchRequest } from './core/dedupe.js';
 export type { DrainReport, PendingHandler } from './core/scheduler.js';
 export type { WebhookControls } from './webhook.js';

@@ -56,13 +56,18 @@ export interface WebhookControls {
    * @param options - `source`: what `ctx.source` says
    * @defaultValue source: 'deliver'
    */
-  deliver(notificationOrTask: PiapiNotification | PiapiTask, options?: { source?: TaskSource }): Promise<DeliverOutcome>;
+  deliver(
+    notificationOrTask: PiapiNotification | PiapiTask,
+    options?: { source?: TaskSource },
+  ): Promise<DeliverOutcome>;
 }
 
 const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 
 function needsRecovery(method: string): never {
-  throw new TypeError(`piapi-webhook: ${method}() needs the recovery option: piapiWebhook({ ..., recovery: { apiKey: process.env.PIAPI_API_KEY } }).`);
+  throw new TypeError(
+    `piapi-webhook: ${method}() needs the recovery option: piapiWebhook({ ..., recovery: { apiKey: process.env.PIAPI_API_KEY } }).`,
+  );
 }
 
 function isNotification(value: unknown): value is PiapiNotification {
@@ -119,7 +124,9 @@ export function createWebhook(
       recovery.start();
       // PiAPI's ids are UUIDs; a watch keeps the id itself, so an absurd one is refused.
       if (typeof taskId !== 'string' || taskId === '' || taskId.length > 256) {
-        throw new TypeError('piapi-webhook: watch(taskId) needs the task id PiAPI returned (a non-empty string of at most 256 characters).');
+        throw new TypeError(
+          'piapi-webhook: watch(taskId) needs the task id PiAPI returned (a non-empty string of at most 256 characters).',
+        );
       }
       const { checkAfterSeconds } = watchOptions;
       await recovery.watch(taskId, checkAfterSeconds === undefined ? undefined : checkAfterSeconds * 1000);
@@ -132,7 +139,9 @@ export function createWebhook(
     async deliver(notificationOrTask, deliverOptions = {}) {
       const nowSeconds = Math.floor(config.now() / 1000);
       // A copy: validation normalizes in place, and the caller's object is theirs.
-      const body = structuredClone(isNotification(notificationOrTask) ? notificationOrTask : { timestamp: nowSeconds, data: notificationOrTask });
+      const body = structuredClone(
+        isNotification(notificationOrTask) ? notificationOrTask : { timestamp: nowSeconds, data: notificationOrTask },
+      );
       let notification: PiapiNotification;
       const warnings: string[] = [];
       try {

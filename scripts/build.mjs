@@ -40,7 +40,9 @@ const BUNDLE_OPTIONS = {
 
 rmSync('dist', { recursive: true, force: true });
 for (const { outDir, type, flags } of targets) {
-  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', outDir, ...flags], { stdio: 'inherit' });
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', outDir, ...flags], {
+    stdio: 'inherit',
+  });
   mkdirSync(outDir, { recursive: true });
   // Tells Node (and type checkers) which module system the .js and .d.ts files in this folder use.
   writeFileSync(`${outDir}/package.json`, `${JSON.stringify({ type })}\n`);
@@ -91,10 +93,15 @@ async function bundle(outDir, entries) {
   // The Fetch entry runs where node:* modules do not exist (workerd without nodejs_compat):
   // splitting must not hand it a chunk that imports one, or raw-body, which needs them.
   const fetchEntry = join(outDir, 'fetch/index.js');
-  const nodeOnly = staticImports(split.metafile, fetchEntry).filter((path) => path.startsWith('node:') || path === 'raw-body');
+  const nodeOnly = staticImports(split.metafile, fetchEntry).filter(
+    (path) => path.startsWith('node:') || path === 'raw-body',
+  );
   if (nodeOnly.length > 0) throw new Error(`${fetchEntry} imports Node-only modules: ${nodeOnly.join(', ')}`);
   const others = await Promise.all(alone.map((file) => bundleAlone(outDir, file, split.metafile)));
-  return { outputFiles: [...split.outputFiles, ...others.flatMap((result) => result.outputFiles)], metafiles: [split.metafile, ...others.map((result) => result.metafile)] };
+  return {
+    outputFiles: [...split.outputFiles, ...others.flatMap((result) => result.outputFiles)],
+    metafiles: [split.metafile, ...others.map((result) => result.metafile)],
+  };
 }
 
 /**
@@ -103,7 +110,9 @@ async function bundle(outDir, entries) {
  */
 async function bundleAlone(outDir, file, splitMetafile) {
   const errorsModule = 'dist/esm/core/errors.js';
-  const [errorsChunk] = Object.entries(splitMetafile.outputs).filter(([output]) => output.includes('/chunks/')).flatMap(([output, { inputs }]) => (errorsModule in inputs ? [output] : []));
+  const [errorsChunk] = Object.entries(splitMetafile.outputs)
+    .filter(([output]) => output.includes('/chunks/'))
+    .flatMap(([output, { inputs }]) => (errorsModule in inputs ? [output] : []));
   if (errorsChunk === undefined) throw new Error(`no chunk of ${outDir} holds ${errorsModule}`);
   const fromEntry = relative(dirname(file), errorsChunk).replace(/^(?!\.)/, './');
   return build({
@@ -124,14 +133,20 @@ async function bundleAlone(outDir, file, splitMetafile) {
 
 /** The licenses of the packages bundled into dist, which their terms ask to ship with every copy. */
 function thirdPartyNotices(metafiles) {
-  const packages = new Set(metafiles.flatMap((metafile) => Object.keys(metafile.inputs)).flatMap((input) => input.match(/^node_modules\/((?:@[^/]+\/)?[^/]+)\//)?.[1] ?? []));
+  const packages = new Set(
+    metafiles
+      .flatMap((metafile) => Object.keys(metafile.inputs))
+      .flatMap((input) => input.match(/^node_modules\/((?:@[^/]+\/)?[^/]+)\//)?.[1] ?? []),
+  );
   const sections = [...packages].sort().map((name) => {
     const { version, license } = JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8'));
     const file = readdirSync(`node_modules/${name}`).find((entry) => /^licen[cs]e/i.test(entry));
     if (file === undefined) throw new Error(`${name} is bundled but ships no license file`);
     return `## ${name} ${version} (${license})\n\n\`\`\`text\n${readFileSync(`node_modules/${name}/${file}`, 'utf8').trim()}\n\`\`\`\n`;
   });
-  return ['# Third-party notices', '', 'dist/ bundles these packages; their licenses follow.', '', ...sections].join('\n');
+  return ['# Third-party notices', '', 'dist/ bundles these packages; their licenses follow.', '', ...sections].join(
+    '\n',
+  );
 }
 
 /**
@@ -163,7 +178,9 @@ function fromTscEsm(outDir, file) {
 
 /** The files package.json "exports" maps for a condition ('import' or 'require'). */
 function entriesOf({ exports }, condition) {
-  return Object.values(exports).flatMap((branches) => (branches[condition] === undefined ? [] : [join(branches[condition].default)]));
+  return Object.values(exports).flatMap((branches) =>
+    branches[condition] === undefined ? [] : [join(branches[condition].default)],
+  );
 }
 
 /**
@@ -172,7 +189,12 @@ function entriesOf({ exports }, condition) {
  * runs them in the order ESM would have. "use strict" keeps ESM's strict mode.
  */
 async function toCommonJs({ path, text }) {
-  const { code } = await transform(text, { format: 'cjs', platform: 'node', target: 'node20', banner: '"use strict";' });
+  const { code } = await transform(text, {
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    banner: '"use strict";',
+  });
   return { path, contents: code };
 }
 
@@ -196,7 +218,9 @@ function fixturesAsJson() {
   return {
     name: 'fixtures-as-json',
     setup(build) {
-      build.onResolve({ filter: /\/fixture-data\.cjs$/ }, ({ path, resolveDir }) => ({ path: join(resolveDir, dirname(path), 'fixtures.json') }));
+      build.onResolve({ filter: /\/fixture-data\.cjs$/ }, ({ path, resolveDir }) => ({
+        path: join(resolveDir, dirname(path), 'fixtures.json'),
+      }));
     },
   };
 }

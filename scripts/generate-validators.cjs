@@ -98,7 +98,11 @@ function generateValidatorSource() {
     // minLength 1 only asks "non-empty": string.length answers that without ajv's runtime ucs2length helper.
     unicode: false,
     // unicode is deprecated in ajv 8 but still honoured; its deprecation notice is all this silences.
-    logger: { log: console.log, warn: (...args) => String(args[0]).includes('option unicode') || console.warn(...args), error: console.error },
+    logger: {
+      log: console.log,
+      warn: (...args) => String(args[0]).includes('option unicode') || console.warn(...args),
+      error: console.error,
+    },
     code: { source: true, esm: true, lines: true },
   });
   const code = standaloneCode(ajv, { validateRequired: 'required', validateDocumented: 'documented' });
@@ -107,7 +111,9 @@ function generateValidatorSource() {
   }
   // ajv's own exports would declare its untyped internals; these declare a plain signature instead.
   const exported = /^export const (\w+) = (\w+);$/gm;
-  const typedExports = [...code.matchAll(exported)].map(([, name, target]) => `export const ${name}: (data: unknown) => boolean = ${target};`);
+  const typedExports = [...code.matchAll(exported)].map(
+    ([, name, target]) => `export const ${name}: (data: unknown) => boolean = ${target};`,
+  );
   return [
     '// @ts-nocheck',
     '/* eslint-disable */',

@@ -21,7 +21,10 @@ beforeAll(() => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" (npm test does).`);
 });
 
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
     let stdout = '';
@@ -33,7 +36,11 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 }
 
 /** A receiving app; `failFirst` answers 503 to the first delivery. */
-async function receiver({ failFirst = false } = {}): Promise<{ url: string; received: PiapiTask[]; close: () => void }> {
+async function receiver({ failFirst = false } = {}): Promise<{
+  url: string;
+  received: PiapiTask[];
+  close: () => void;
+}> {
   const received: PiapiTask[] = [];
   const app = express();
   let calls = 0;
@@ -48,7 +55,13 @@ async function receiver({ failFirst = false } = {}): Promise<{ url: string; rece
 /** A receiver that answers 200 with the given x-piapi-webhook-outcome, as piapi-webhook does. */
 async function outcomeStub(outcome: string): Promise<{ url: string; close: () => void }> {
   const server = createServer((req, res) => {
-    req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'x-piapi-webhook-outcome': outcome }).end('{"ok":true}'));
+    req
+      .resume()
+      .on('end', () =>
+        res
+          .writeHead(200, { 'content-type': 'application/json', 'x-piapi-webhook-outcome': outcome })
+          .end('{"ok":true}'),
+      );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -59,7 +72,9 @@ describe('piapi-webhook CLI', () => {
   it.each([['--version'], ['-V']])('prints the package version with %s', async (flag) => {
     const { code, stdout } = await run([flag]);
     expect(code).toBe(0);
-    expect(stdout.trim()).toBe((JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version);
+    expect(stdout.trim()).toBe(
+      (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version,
+    );
   });
 
   it.each([[[]], [['send']], [['listen']], [['fixtures']]])('prints help for %j --help', async (command) => {
@@ -91,9 +106,12 @@ describe('piapi-webhook CLI', () => {
     it('sends a fixture with an overridden status, taking the secret from PIAPI_WEBHOOK_SECRET', async () => {
       const target = await receiver();
       try {
-        const { code } = await run(['send', target.url, '--fixture', 'kling-video-generation-completed', '--status', 'failed'], {
-          PIAPI_WEBHOOK_SECRET: SECRET,
-        });
+        const { code } = await run(
+          ['send', target.url, '--fixture', 'kling-video-generation-completed', '--status', 'failed'],
+          {
+            PIAPI_WEBHOOK_SECRET: SECRET,
+          },
+        );
         expect(code).toBe(0);
         expect(target.received.map((task) => [task.model, task.status])).toEqual([['kling', 'failed']]);
       } finally {
@@ -110,7 +128,12 @@ describe('piapi-webhook CLI', () => {
       config: { service_mode: 'public', webhook_config: { endpoint: 'https://hooks.example.com/piapi/webhook' } },
       input: { prompt: 'a paper boat on a river', duration: 5, aspect_ratio: '16:9', version: '1.6' },
       output: null,
-      meta: { created_at: '2025-08-20T09:05:08Z', started_at: '0001-01-01T00:00:00Z', ended_at: '0001-01-01T00:00:00Z', usage: { type: 'point', frozen: 360000, consume: 0 } },
+      meta: {
+        created_at: '2025-08-20T09:05:08Z',
+        started_at: '0001-01-01T00:00:00Z',
+        ended_at: '0001-01-01T00:00:00Z',
+        usage: { type: 'point', frozen: 360000, consume: 0 },
+      },
       detail: null,
       logs: [],
       error: { code: 0, raw_message: '', message: '', detail: null },
@@ -120,20 +143,23 @@ describe('piapi-webhook CLI', () => {
     it.each([
       ['a task', klingTask],
       ['a whole notification', { timestamp: 1, data: klingTask }],
-    ])('sends the task in a file holding %s as the whole data, every field unchanged, with a fresh timestamp', async (_name, content) => {
-      const target = await receiver();
-      const file = join(mkdtempSync(join(tmpdir(), 'piapi-cli-')), 'task.json');
-      writeFileSync(file, JSON.stringify(content));
-      try {
-        const { code, stdout } = await run(['send', target.url, '--secret', SECRET, '--file', file]);
-        expect(code).toBe(0);
-        expect(target.received).toEqual([klingTask]);
-        const timestamp = Number(/timestamp (\d+)/.exec(stdout)?.[1]);
-        expect(Math.abs(timestamp - Date.now() / 1000)).toBeLessThan(600);
-      } finally {
-        target.close();
-      }
-    });
+    ])(
+      'sends the task in a file holding %s as the whole data, every field unchanged, with a fresh timestamp',
+      async (_name, content) => {
+        const target = await receiver();
+        const file = join(mkdtempSync(join(tmpdir(), 'piapi-cli-')), 'task.json');
+        writeFileSync(file, JSON.stringify(content));
+        try {
+          const { code, stdout } = await run(['send', target.url, '--secret', SECRET, '--file', file]);
+          expect(code).toBe(0);
+          expect(target.received).toEqual([klingTask]);
+          const timestamp = Number(/timestamp (\d+)/.exec(stdout)?.[1]);
+          expect(Math.abs(timestamp - Date.now() / 1000)).toBeLessThan(600);
+        } finally {
+          target.close();
+        }
+      },
+    );
 
     it('refuses a file whose JSON is not a task', async () => {
       const file = join(mkdtempSync(join(tmpdir(), 'piapi-cli-')), 'task.json');
@@ -147,7 +173,9 @@ describe('piapi-webhook CLI', () => {
       const target = await receiver();
       try {
         for (let round = 0; round < 2; round += 1) {
-          expect((await run(['send', target.url, '--secret', SECRET, '--fixture', 'midjourney-imagine-staged'])).code).toBe(0);
+          expect(
+            (await run(['send', target.url, '--secret', SECRET, '--fixture', 'midjourney-imagine-staged'])).code,
+          ).toBe(0);
         }
         const ids = target.received.map((task) => task.task_id);
         expect(ids).toHaveLength(2);
@@ -158,11 +186,23 @@ describe('piapi-webhook CLI', () => {
       }
     });
 
-    it('keeps the fixture\'s task_id with --keep-id, and sends the one given with --task-id', async () => {
+    it("keeps the fixture's task_id with --keep-id, and sends the one given with --task-id", async () => {
       const target = await receiver();
       try {
         const own = fixture('luma-video-generation-pending').data.task_id;
-        expect((await run(['send', target.url, '--secret', SECRET, '--fixture', 'luma-video-generation-pending', '--keep-id'])).code).toBe(0);
+        expect(
+          (
+            await run([
+              'send',
+              target.url,
+              '--secret',
+              SECRET,
+              '--fixture',
+              'luma-video-generation-pending',
+              '--keep-id',
+            ])
+          ).code,
+        ).toBe(0);
         expect((await run(['send', target.url, '--secret', SECRET, '--task-id', 'chosen-id'])).code).toBe(0);
         expect(target.received.map((task) => task.task_id)).toEqual([own, 'chosen-id']);
         expect((await run(['send', target.url, '--secret', SECRET, '--task-id', 'x', '--keep-id'])).code).not.toBe(0);
@@ -191,18 +231,31 @@ describe('piapi-webhook CLI', () => {
     it.each([
       ['accepted', 0, ''],
       ['duplicate', 2, 'duplicate: '],
-    ])('prints the x-piapi-webhook-outcome the receiver reports (%s), and exits %i', async (outcome, exitCode, warning) => {
-      const stub = await outcomeStub(outcome);
-      try {
-        const { code, stdout, stderr } = await run(['send', stub.url, '--secret', SECRET, '--task-id', 'seen-before']);
-        expect(code).toBe(exitCode);
-        expect(stdout).toContain(`attempt 1: 200 {"ok":true} (x-piapi-webhook-outcome: ${outcome})`);
-        if (warning === '') expect(stderr).toBe('');
-        else expect(stderr).toMatch(/^duplicate: .* had already received task seen-before \(completed\), so its handler did not run again/);
-      } finally {
-        stub.close();
-      }
-    });
+    ])(
+      'prints the x-piapi-webhook-outcome the receiver reports (%s), and exits %i',
+      async (outcome, exitCode, warning) => {
+        const stub = await outcomeStub(outcome);
+        try {
+          const { code, stdout, stderr } = await run([
+            'send',
+            stub.url,
+            '--secret',
+            SECRET,
+            '--task-id',
+            'seen-before',
+          ]);
+          expect(code).toBe(exitCode);
+          expect(stdout).toContain(`attempt 1: 200 {"ok":true} (x-piapi-webhook-outcome: ${outcome})`);
+          if (warning === '') expect(stderr).toBe('');
+          else
+            expect(stderr).toMatch(
+              /^duplicate: .* had already received task seen-before \(completed\), so its handler did not run again/,
+            );
+        } finally {
+          stub.close();
+        }
+      },
+    );
 
     it('exits non-zero and says why when the endpoint refuses', async () => {
       const target = await receiver();
@@ -220,7 +273,15 @@ describe('piapi-webhook CLI', () => {
     it('with --retry, retries the same delivery after a non-2xx answer, as PiAPI does', async () => {
       const target = await receiver({ failFirst: true });
       try {
-        const { code, stdout } = await run(['send', target.url, '--secret', SECRET, '--retry', '--retry-delay', '0.05']);
+        const { code, stdout } = await run([
+          'send',
+          target.url,
+          '--secret',
+          SECRET,
+          '--retry',
+          '--retry-delay',
+          '0.05',
+        ]);
         expect(code).toBe(0);
         expect(stdout).toMatch(/attempt 1: 503[\s\S]*attempt 2: 200/);
         expect(target.received).toHaveLength(1);
@@ -230,7 +291,20 @@ describe('piapi-webhook CLI', () => {
     });
 
     it('refuses --fixture and --file together, and an unknown fixture', async () => {
-      expect((await run(['send', 'http://127.0.0.1:9/x', '--secret', 's', '--fixture', 'luma-video-generation-pending', '--file', 'x.json'])).code).not.toBe(0);
+      expect(
+        (
+          await run([
+            'send',
+            'http://127.0.0.1:9/x',
+            '--secret',
+            's',
+            '--fixture',
+            'luma-video-generation-pending',
+            '--file',
+            'x.json',
+          ])
+        ).code,
+      ).not.toBe(0);
       const unknown = await run(['send', 'http://127.0.0.1:9/x', '--secret', 's', '--fixture', 'nope']);
       expect(unknown.code).not.toBe(0);
       expect(unknown.stderr).toContain('No such fixture');
@@ -266,9 +340,22 @@ describe('piapi-webhook CLI', () => {
 
     it('prints one line per delivery: accepted, then duplicate, then refused with the reason', async () => {
       const file = join(mkdtempSync(join(tmpdir(), 'piapi-cli-')), 'n.json');
-      writeFileSync(file, JSON.stringify({ data: { task_id: 'listen-1', model: 'midjourney', task_type: 'imagine', status: 'completed', output: { progress: 100, image_url: 'https://img.example.com/a.png' } } }));
+      writeFileSync(
+        file,
+        JSON.stringify({
+          data: {
+            task_id: 'listen-1',
+            model: 'midjourney',
+            task_type: 'imagine',
+            status: 'completed',
+            output: { progress: 100, image_url: 'https://img.example.com/a.png' },
+          },
+        }),
+      );
       expect((await run(['send', url, '--secret', SECRET, '--file', file])).code).toBe(0);
-      expect(await lineFor('accepted')).toMatch(/accepted\s+listen-1\s+midjourney\/imagine\s+completed\s+100%\s+https:\/\/img\.example\.com\/a\.png/);
+      expect(await lineFor('accepted')).toMatch(
+        /accepted\s+listen-1\s+midjourney\/imagine\s+completed\s+100%\s+https:\/\/img\.example\.com\/a\.png/,
+      );
 
       // A file's task keeps its task_id, so this second send is a duplicate, and says so.
       const second = await run(['send', url, '--secret', SECRET, '--file', file]);

@@ -20,7 +20,12 @@ describe('deliveryKey', () => {
     ['ids and statuses that join to the same text', [task('a:b', 'c'), 1], [task('a', 'b:c'), 1], false],
     // UTF-8 would turn every lone surrogate into U+FFFD, and these three ids into one key.
     ['ids with different lone surrogates', [task('x\ud800', 'completed'), 1], [task('x\udc00', 'completed'), 1], false],
-    ['a lone surrogate and the replacement character', [task('x\ud800', 'completed'), 1], [task('x\ufffd', 'completed'), 1], false],
+    [
+      'a lone surrogate and the replacement character',
+      [task('x\ud800', 'completed'), 1],
+      [task('x\ufffd', 'completed'), 1],
+      false,
+    ],
   ])('%s shares a key: %s', (_name, [first, firstAt], [second, secondAt], same) => {
     expect(keyOf(first, firstAt) === keyOf(second, secondAt)).toBe(same);
   });
@@ -34,7 +39,10 @@ describe('deliveryKey', () => {
     const ids = ['0ee5f8f4-5e2c-4f63-9bdb-1e0e6d2a0001', 'x\ud800', 'x\udc00y', 'émoji 🎨', 'x'.repeat(10_000)];
     for (const [, platform] of PLATFORMS) {
       for (const id of ids) {
-        for (const [status, timestamp] of [['completed', 1], ['processing', 1_700_000_000]] as const) {
+        for (const [status, timestamp] of [
+          ['completed', 1],
+          ['processing', 1_700_000_000],
+        ] as const) {
           expect(deliveryKey(task(id, status), timestamp, platform)).toBe(keyOf(task(id, status), timestamp));
         }
       }

@@ -27,7 +27,8 @@ function delivery(taskId: string, respond: (answer: ReceiverAnswer) => void): In
 function receiver(max: number, onTask: () => void) {
   const store = memoryStore({ max, now: () => NOW_MS });
   const { receiver: built } = createWebhook({ secret: SECRET, now: () => NOW_MS, store, onTask }, nodePlatform);
-  const receive = (taskId: string) => new Promise<ReceiverAnswer>((resolve) => built.receive(delivery(taskId, resolve)));
+  const receive = (taskId: string) =>
+    new Promise<ReceiverAnswer>((resolve) => built.receive(delivery(taskId, resolve)));
   return { store, receive };
 }
 
@@ -49,7 +50,11 @@ it('handles 50 000 unique deliveries, each once, with the store bounded by its m
   expect(largestStore).toBe(50_000);
   // A replay of the oldest is still remembered: nothing was forgotten to make room.
   const replay = await receive('task-0');
-  expect([replay.statusCode, replay.headers['x-piapi-webhook-outcome'], replay.afterResponse]).toEqual([200, 'duplicate', undefined]);
+  expect([replay.statusCode, replay.headers['x-piapi-webhook-outcome'], replay.afterResponse]).toEqual([
+    200,
+    'duplicate',
+    undefined,
+  ]);
 }, 120_000);
 
 it('refuses new deliveries with 503 store_full rather than forget a key inside its time-to-live', async () => {
@@ -57,7 +62,11 @@ it('refuses new deliveries with 503 store_full rather than forget a key inside i
   const { receive } = receiver(100, () => void (handled += 1));
   for (let index = 0; index < 100; index += 1) (await receive(`task-${index}`)).afterResponse?.();
   const refused = await receive('one-too-many');
-  expect([refused.statusCode, JSON.parse(new TextDecoder().decode(refused.body)).error, refused.headers['retry-after']]).toEqual([503, 'store_full', '5']);
+  expect([
+    refused.statusCode,
+    JSON.parse(new TextDecoder().decode(refused.body)).error,
+    refused.headers['retry-after'],
+  ]).toEqual([503, 'store_full', '5']);
   const replay = await receive('task-0');
   expect([replay.statusCode, replay.headers['x-piapi-webhook-outcome']]).toEqual([200, 'duplicate']);
   expect(handled).toBe(100);

@@ -157,7 +157,10 @@ describe('secrets an HTTP header cannot carry', () => {
     ['an inner tab', 'top\tsecret'],
     ['an inner space', 'top secret'],
     ['Latin-1 letters', 'pässwörd-ÿ'],
-    ['every visible ASCII character', Array.from({ length: 94 }, (_, index) => String.fromCharCode(33 + index)).join('')],
+    [
+      'every visible ASCII character',
+      Array.from({ length: 94 }, (_, index) => String.fromCharCode(33 + index)).join(''),
+    ],
     ['16 KB exactly', 'k'.repeat(16 * 1024)],
   ])('accepts a secret with %s', (_name, secret) => {
     expect(parse({ ...valid, secret }).secrets).toEqual([secret]);

@@ -64,7 +64,11 @@ describe('parseNotification', () => {
     ['JSON null', 'null', 'invalid_payload'],
     ['an object without data', JSON.stringify({ timestamp: 1 }), 'invalid_payload'],
     ['an object without timestamp', JSON.stringify({ data: notification().data }), 'invalid_payload'],
-    ['a timestamp given as a string', JSON.stringify({ ...notification(), timestamp: '1755163301' }), 'invalid_payload'],
+    [
+      'a timestamp given as a string',
+      JSON.stringify({ ...notification(), timestamp: '1755163301' }),
+      'invalid_payload',
+    ],
     ['a fractional timestamp', JSON.stringify({ ...notification(), timestamp: 1755163301.5 }), 'invalid_payload'],
     ['a negative timestamp', JSON.stringify({ ...notification(), timestamp: -1 }), 'invalid_payload'],
     ['data that is an array', JSON.stringify({ timestamp: 1, data: [] }), 'invalid_payload'],
@@ -88,16 +92,32 @@ describe('parseNotification', () => {
   }
 
   it.each<[string, string, string[]]>([
-    ['a meta.usage.frozen that is a string', withData('meta', { usage: { frozen: '0', consume: 0 } }), ['data.meta.usage.frozen must be number']],
+    [
+      'a meta.usage.frozen that is a string',
+      withData('meta', { usage: { frozen: '0', consume: 0 } }),
+      ['data.meta.usage.frozen must be number'],
+    ],
     ['an output that is a string', withData('output', 'done'), ['data.output must be object,null']],
     ['logs that are an object', withData('logs', {}), ['data.logs must be array,null']],
-    ['an error code that is a string', withData('error', { code: '0', message: '' }), ['data.error.code must be integer']],
+    [
+      'an error code that is a string',
+      withData('error', { code: '0', message: '' }),
+      ['data.error.code must be integer'],
+    ],
     ['a config that is a string', withData('config', 'public'), ['data.config must be object']],
-    ['a webhook_config that is a string', withData('config', { webhook_config: 'x' }), ['data.config.webhook_config must be object']],
+    [
+      'a webhook_config that is a string',
+      withData('config', { webhook_config: 'x' }),
+      ['data.config.webhook_config must be object'],
+    ],
     [
       'several drifted fields at once',
       withData('meta', { created_at: 1, usage: { consume: '1' }, is_using_private_pool: 'no' }),
-      ['data.meta.created_at must be string', 'data.meta.usage.consume must be number', 'data.meta.is_using_private_pool must be boolean'],
+      [
+        'data.meta.created_at must be string',
+        'data.meta.usage.consume must be number',
+        'data.meta.is_using_private_pool must be boolean',
+      ],
     ],
   ])('accepts %s, and reports the drift as warnings', (_name, body, expected) => {
     expect(reasonFor(body)).toBe('accepted');
@@ -143,7 +163,9 @@ describe('parseNotification', () => {
 
   it('names the offending field in its message', () => {
     expect(() => parseNotification(withData('status', 99))).toThrow('data.status must be string');
-    expect(() => parseNotification(withData('task_id', undefined))).toThrow("data must have required property 'task_id'");
+    expect(() => parseNotification(withData('task_id', undefined))).toThrow(
+      "data must have required property 'task_id'",
+    );
     expect(() => parseNotification('[]')).toThrow('body must be object');
   });
 });

@@ -4,7 +4,9 @@ import { PLATFORMS } from '../helpers/platforms.js';
 
 describe.each(PLATFORMS)('the platform on %s', (_name, platform) => {
   it.each(['', 'bench-secret', 'secrét 🎨', 'x'.repeat(100_000)])('hashes %j as SHA-256 of its UTF-8 bytes', (text) => {
-    expect(Buffer.from(platform.sha256(text)).toString('hex')).toBe(createHash('sha256').update(text, 'utf8').digest('hex'));
+    expect(Buffer.from(platform.sha256(text)).toString('hex')).toBe(
+      createHash('sha256').update(text, 'utf8').digest('hex'),
+    );
   });
 
   it('makes 16-hex-character random ids that differ', () => {
@@ -22,10 +24,16 @@ describe('the Fetch entry on a runtime that lends node:crypto (process.getBuilti
 
   it.each<[string, ((id: string) => unknown) | undefined]>([
     ['no getBuiltinModule (workerd without nodejs_compat, browsers)', undefined],
-    ['a getBuiltinModule that throws', () => {
-      throw new Error('not allowed');
-    }],
-    ['modules without createHash', (id) => (id === 'node:crypto' ? { randomBytes: () => Buffer.alloc(8) } : { Buffer })],
+    [
+      'a getBuiltinModule that throws',
+      () => {
+        throw new Error('not allowed');
+      },
+    ],
+    [
+      'modules without createHash',
+      (id) => (id === 'node:crypto' ? { randomBytes: () => Buffer.alloc(8) } : { Buffer }),
+    ],
     ['no node:buffer', (id) => (id === 'node:crypto' ? { createHash, randomBytes: () => Buffer.alloc(8) } : undefined)],
   ])('falls back to JavaScript given %s', (_name, getBuiltinModule) => {
     expect(lentNodeCrypto(getBuiltinModule)).toBeUndefined();

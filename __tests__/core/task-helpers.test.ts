@@ -1,7 +1,13 @@
 import { isKnownModel, isModel, isTaskOf, isTerminal, resultUrls, type PiapiTask } from '../../lib/index.js';
 import { loadFixture } from '../helpers/notifications.js';
 
-const task = (fields: Partial<PiapiTask>): PiapiTask => ({ task_id: 't', model: 'm', task_type: 'x', status: 'pending', ...fields });
+const task = (fields: Partial<PiapiTask>): PiapiTask => ({
+  task_id: 't',
+  model: 'm',
+  task_type: 'x',
+  status: 'pending',
+  ...fields,
+});
 
 describe('isTerminal', () => {
   it.each([
@@ -48,7 +54,12 @@ describe('resultUrls', () => {
   it('ignores strings that are not URLs, and stops at a bounded depth', () => {
     let deep: unknown = 'https://example.com/too-deep.png';
     for (let level = 0; level < 20; level += 1) deep = { next: deep };
-    const output = { note: 'see https://example.com/inline', ftp: 'ftp://example.com/x', list: ['http://example.com/a.png'], deep };
+    const output = {
+      note: 'see https://example.com/inline',
+      ftp: 'ftp://example.com/x',
+      list: ['http://example.com/a.png'],
+      deep,
+    };
     expect(resultUrls(task({ output }))).toEqual(['http://example.com/a.png']);
   });
 });

@@ -19,7 +19,7 @@ interface RawAnswer {
 /** The body of a chunked answer, or undefined until its last chunk has arrived. */
 function dechunk(raw: string): string | undefined {
   let body = '';
-  for (let at = 0; ; ) {
+  for (let at = 0; ;) {
     const lineEnd = raw.indexOf('\r\n', at);
     if (lineEnd === -1) return undefined;
     const size = parseInt(raw.slice(at, lineEnd), 16);
@@ -36,7 +36,12 @@ function dechunk(raw: string): string | undefined {
  * when the server ends the connection, or, with `closeAfterAnswer`, once the
  * whole answer has arrived (the client then closes it).
  */
-function rawRequest(server: Server, headers: Record<string, string>, body: string, { closeAfterAnswer = false } = {}): Promise<RawAnswer> {
+function rawRequest(
+  server: Server,
+  headers: Record<string, string>,
+  body: string,
+  { closeAfterAnswer = false } = {},
+): Promise<RawAnswer> {
   const { port } = server.address() as AddressInfo;
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
@@ -45,10 +50,20 @@ function rawRequest(server: Server, headers: Record<string, string>, body: strin
       const split = received.indexOf('\r\n\r\n');
       if (split === -1) return undefined;
       const [statusLine = '', ...lines] = received.slice(0, split).split('\r\n');
-      const parsedHeaders = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
-      const body = parsedHeaders['transfer-encoding'] === 'chunked' ? dechunk(received.slice(split + 4)) : received.slice(split + 4);
+      const parsedHeaders = Object.fromEntries(
+        lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+      );
+      const body =
+        parsedHeaders['transfer-encoding'] === 'chunked'
+          ? dechunk(received.slice(split + 4))
+          : received.slice(split + 4);
       if (body === undefined || body.length < Number(parsedHeaders['content-length'] ?? 0)) return undefined;
-      return { status: Number(statusLine.split(' ')[1]), headers: parsedHeaders, body: Buffer.from(body, 'latin1').toString('utf8'), closedByServer };
+      return {
+        status: Number(statusLine.split(' ')[1]),
+        headers: parsedHeaders,
+        body: Buffer.from(body, 'latin1').toString('utf8'),
+        closedByServer,
+      };
     };
     // Latin-1: one character per byte, so that content-length and chunk sizes count characters.
     socket.setEncoding('latin1');
@@ -63,11 +78,14 @@ function rawRequest(server: Server, headers: Record<string, string>, body: strin
     socket.on('end', () => {
       const answer = parse(true);
       socket.destroy();
-      if (answer === undefined) reject(new Error(`the server closed the connection without a whole answer: ${JSON.stringify(received)}`));
+      if (answer === undefined)
+        reject(new Error(`the server closed the connection without a whole answer: ${JSON.stringify(received)}`));
       else resolve(answer);
     });
     socket.on('error', reject);
-    const head = Object.entries({ host: `127.0.0.1:${port}`, ...headers }).map(([name, value]) => `${name}: ${value}\r\n`);
+    const head = Object.entries({ host: `127.0.0.1:${port}`, ...headers }).map(
+      ([name, value]) => `${name}: ${value}\r\n`,
+    );
     socket.write(`POST ${PATH} HTTP/1.1\r\n${head.join('')}\r\n${body}`);
   });
 }
@@ -276,15 +294,29 @@ describe.each(expressVersions)('piapiWebhook on %s', (_version, express) => {
     it.each([
       ['a wrong secret', { 'x-webhook-secret': 'nope' }, 401, 'invalid_secret'],
       ['a missing secret', {}, 401, 'missing_secret'],
-      ['a body that is not JSON', { 'x-webhook-secret': SECRET, 'content-type': 'text/plain' }, 415, 'unsupported_media_type'],
-      ['a content-length over the limit', { 'x-webhook-secret': SECRET, 'content-length': '4096' }, 413, 'payload_too_large'],
+      [
+        'a body that is not JSON',
+        { 'x-webhook-secret': SECRET, 'content-type': 'text/plain' },
+        415,
+        'unsupported_media_type',
+      ],
+      [
+        'a content-length over the limit',
+        { 'x-webhook-secret': SECRET, 'content-length': '4096' },
+        413,
+        'payload_too_large',
+      ],
     ])(
       'refuses %s before reading the body: a body that never arrives still gets its answer, with connection: close, and the socket is closed',
       async (_name, headers, status, reason) => {
         const { app, received } = createApp(express, { limit: 1024 });
         const server = app.listen(0);
         try {
-          const answer = await rawRequest(server, { 'content-type': 'application/json', 'content-length': '512', ...headers }, '');
+          const answer = await rawRequest(
+            server,
+            { 'content-type': 'application/json', 'content-length': '512', ...headers },
+            '',
+          );
           expect(answer.status).toBe(status);
           expect(JSON.parse(answer.body)).toEqual({ error: reason, message: expect.any(String) });
           expect(answer.headers['connection']).toBe('close');
@@ -303,7 +335,11 @@ describe.each(expressVersions)('piapiWebhook on %s', (_version, express) => {
       const server = app.listen(0);
       try {
         const body = JSON.stringify(notification());
-        const headers = { 'content-type': 'application/json', 'x-webhook-secret': SECRET, 'content-length': String(Buffer.byteLength(body)) };
+        const headers = {
+          'content-type': 'application/json',
+          'x-webhook-secret': SECRET,
+          'content-length': String(Buffer.byteLength(body)),
+        };
         const answer = await rawRequest(server, headers, body, { closeAfterAnswer: true });
         expect(answer.status).toBe(200);
         expect(answer.headers['connection']).toBe('keep-alive');
@@ -347,7 +383,11 @@ describe.each(expressVersions)('piapiWebhook on %s', (_version, express) => {
       ['malformed JSON', '{"timestamp":', 'invalid_json'],
       ['an empty body', '', 'invalid_json'],
       ['JSON that is not an object', '[1,2,3]', 'invalid_payload'],
-      ['a missing task_id', JSON.stringify({ timestamp: NOW_S, data: { model: 'm', task_type: 't', status: 'pending' } }), 'invalid_payload'],
+      [
+        'a missing task_id',
+        JSON.stringify({ timestamp: NOW_S, data: { model: 'm', task_type: 't', status: 'pending' } }),
+        'invalid_payload',
+      ],
       ['a mistyped timestamp', JSON.stringify({ ...notification(), timestamp: String(NOW_S) }), 'invalid_payload'],
       ['a mistyped status', JSON.stringify(notification({ status: 1 as unknown as string })), 'invalid_payload'],
     ])('answers 400 for %s', async (_name, body, reason) => {
@@ -376,7 +416,12 @@ describe.each(expressVersions)('piapiWebhook on %s', (_version, express) => {
         const status = await new Promise<number>((resolve, reject) => {
           const http = require('node:http') as typeof import('node:http');
           const req = http.request(
-            { port, method: 'POST', path: PATH, headers: { 'content-type': 'application/json', 'x-webhook-secret': SECRET } },
+            {
+              port,
+              method: 'POST',
+              path: PATH,
+              headers: { 'content-type': 'application/json', 'x-webhook-secret': SECRET },
+            },
             (res) => {
               res.resume();
               resolve(res.statusCode ?? 0);
@@ -420,15 +465,18 @@ describe.each(expressVersions)('piapiWebhook on %s', (_version, express) => {
   });
 
   describe('methods', () => {
-    it.each(['get', 'put', 'delete', 'patch'] as const)('answers 405 with Allow: POST to %s when mounted with app.use', async (method) => {
-      const { app, received } = createApp(express, {}, { mount: 'use' });
-      const response = await request(app)[method](PATH).set('x-webhook-secret', SECRET);
-      await settle();
-      expect(response.status).toBe(405);
-      expect(response.headers['allow']).toBe('POST');
-      expect(response.body.error).toBe('method_not_allowed');
-      expect(received).toHaveLength(0);
-    });
+    it.each(['get', 'put', 'delete', 'patch'] as const)(
+      'answers 405 with Allow: POST to %s when mounted with app.use',
+      async (method) => {
+        const { app, received } = createApp(express, {}, { mount: 'use' });
+        const response = await request(app)[method](PATH).set('x-webhook-secret', SECRET);
+        await settle();
+        expect(response.status).toBe(405);
+        expect(response.headers['allow']).toBe('POST');
+        expect(response.body.error).toBe('method_not_allowed');
+        expect(received).toHaveLength(0);
+      },
+    );
 
     it('accepts POST when mounted with app.use', async () => {
       const { app, received } = createApp(express, {}, { mount: 'use' });
@@ -482,12 +530,18 @@ describe.each(expressVersions)('piapiWebhook on %s', (_version, express) => {
     });
 
     it.each([
-      ['throws', () => {
-        throw new Error('sync boom');
-      }],
-      ['rejects', async () => {
-        throw new Error('async boom');
-      }],
+      [
+        'throws',
+        () => {
+          throw new Error('sync boom');
+        },
+      ],
+      [
+        'rejects',
+        async () => {
+          throw new Error('async boom');
+        },
+      ],
     ])('sends the error to onError with the task when the handler %s, and keeps serving', async (_name, onTask) => {
       const errors: Array<[unknown, string]> = [];
       const { app } = createApp(express, {
@@ -508,7 +562,9 @@ describe.each(expressVersions)('piapiWebhook on %s', (_version, express) => {
     it('logs with console.error by default, and survives an onError that itself fails', async () => {
       const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
       try {
-        const { app: defaults, hook: defaultHook } = createApp(express, { onTask: () => Promise.reject(new Error('boom')) });
+        const { app: defaults, hook: defaultHook } = createApp(express, {
+          onTask: () => Promise.reject(new Error('boom')),
+        });
         await post(defaults, notification({ task_id: 'default-logged' }));
         const { app: failing, hook } = createApp(express, {
           onTask: () => Promise.reject(new Error('boom')),
@@ -577,7 +633,13 @@ describe.each(expressVersions)('piapiWebhook on %s', (_version, express) => {
       await post(app, notification());
       await post(app, notification(), 'wrong-secret-value');
       await post(app, '{');
-      expect(outcomes.map((outcome) => [outcome.type, 'statusCode' in outcome && outcome.statusCode, 'reason' in outcome ? outcome.reason : undefined])).toEqual([
+      expect(
+        outcomes.map((outcome) => [
+          outcome.type,
+          'statusCode' in outcome && outcome.statusCode,
+          'reason' in outcome ? outcome.reason : undefined,
+        ]),
+      ).toEqual([
         ['accepted', 200, undefined],
         ['duplicate', 200, undefined],
         ['rejected', 401, 'invalid_secret'],

@@ -13,7 +13,6 @@ function post(target: Parameters<typeof request>[0], body: unknown) {
     .send(JSON.stringify(body));
 }
 
-
 const types = (outcomes: WebhookOutcome[]) => outcomes.map((outcome) => outcome.type);
 
 describe.each(expressVersions)('delivery guarantees on %s', (_version, express) => {
@@ -41,7 +40,10 @@ describe.each(expressVersions)('delivery guarantees on %s', (_version, express) 
         },
       });
       // Whether the handler had finished at the moment the answer arrived.
-      const response = post(listen(app), notification()).then((res) => ({ status: res.status, finishedFirst: finished }));
+      const response = post(listen(app), notification()).then((res) => ({
+        status: res.status,
+        finishedFirst: finished,
+      }));
       await until(() => started, 'the handler to start');
       hold.open();
       expect(await response).toEqual({ status: 200, finishedFirst: true });
@@ -75,39 +77,42 @@ describe.each(expressVersions)('delivery guarantees on %s', (_version, express) 
     it.each([
       ['succeeds', false, 200],
       ['fails', true, 500],
-    ])('does not run the handler for a copy that arrives while the first %s; both get its answer', async (_name, fail, status) => {
-      const hold = gate();
-      let calls = 0;
-      let bodiesRead = 0;
-      // The middleware decides in the same turn as the body's 'end': once this listener, registered
-      // first, has run and a turn has passed, the copy has met the first delivery in progress.
-      const countBodies: import('express').RequestHandler = (req, _res, next) => {
-        req.on('end', () => setImmediate(() => (bodiesRead += 1)));
-        next();
-      };
-      const { app } = createApp(
-        express,
-        {
-          ack: 'after-handler',
-          onError: () => undefined,
-          onTask: async () => {
-            calls += 1;
-            await hold.promise;
-            if (fail) throw new Error('failed');
+    ])(
+      'does not run the handler for a copy that arrives while the first %s; both get its answer',
+      async (_name, fail, status) => {
+        const hold = gate();
+        let calls = 0;
+        let bodiesRead = 0;
+        // The middleware decides in the same turn as the body's 'end': once this listener, registered
+        // first, has run and a turn has passed, the copy has met the first delivery in progress.
+        const countBodies: import('express').RequestHandler = (req, _res, next) => {
+          req.on('end', () => setImmediate(() => (bodiesRead += 1)));
+          next();
+        };
+        const { app } = createApp(
+          express,
+          {
+            ack: 'after-handler',
+            onError: () => undefined,
+            onTask: async () => {
+              calls += 1;
+              await hold.promise;
+              if (fail) throw new Error('failed');
+            },
           },
-        },
-        { before: [countBodies] },
-      );
-      const target = listen(app);
-      const body = notification();
-      const first = post(target, body).then((res) => res);
-      await until(() => calls === 1, 'the first handler to start');
-      const copy = post(target, body).then((res) => res);
-      await until(() => bodiesRead === 2, 'the copy to arrive');
-      hold.open();
-      expect([(await first).status, (await copy).status]).toEqual([status, status]);
-      expect(calls).toBe(1);
-    });
+          { before: [countBodies] },
+        );
+        const target = listen(app);
+        const body = notification();
+        const first = post(target, body).then((res) => res);
+        await until(() => calls === 1, 'the first handler to start');
+        const copy = post(target, body).then((res) => res);
+        await until(() => bodiesRead === 2, 'the copy to arrive');
+        hold.open();
+        expect([(await first).status, (await copy).status]).toEqual([status, status]);
+        expect(calls).toBe(1);
+      },
+    );
   });
 
   describe('backpressure', () => {
@@ -179,7 +184,9 @@ describe.each(expressVersions)('delivery guarantees on %s', (_version, express) 
       await settle();
       const report = await hook.drain(20);
       expect(report.timedOut).toBe(true);
-      expect(report.pending).toEqual([{ taskId: 'stuck', status: 'processing', deliveryKey: expect.stringMatching(/^[0-9a-f]{32}$/) }]);
+      expect(report.pending).toEqual([
+        { taskId: 'stuck', status: 'processing', deliveryKey: expect.stringMatching(/^[0-9a-f]{32}$/) },
+      ]);
       // No handler may outlive the test: its timeout would log after the run.
       stuck.open();
       await hook.settled();
@@ -193,14 +200,26 @@ describe.each(expressVersions)('delivery guarantees on %s', (_version, express) 
 
   describe('a failing dedupe store', () => {
     const failing: Array<[string, DedupeStore]> = [
-      ['throws', { ...memoryStore(), claim: () => { throw new Error('ECONNREFUSED'); } }],
+      [
+        'throws',
+        {
+          ...memoryStore(),
+          claim: () => {
+            throw new Error('ECONNREFUSED');
+          },
+        },
+      ],
       ['rejects', { ...memoryStore(), claim: () => Promise.reject(new Error('ECONNREFUSED')) }],
       ['never answers', { ...memoryStore(), claim: () => new Promise(() => undefined) }],
     ];
 
     it.each(failing)('still handles the delivery when the store %s, and reports it', async (_name, store) => {
       const errors: unknown[] = [];
-      const { app, received, outcomes } = createApp(express, { store, storeTimeoutMs: 50, onError: (error) => errors.push(error) });
+      const { app, received, outcomes } = createApp(express, {
+        store,
+        storeTimeoutMs: 50,
+        onError: (error) => errors.push(error),
+      });
       const response = await post(app, notification());
       await settle();
       expect(response.status).toBe(200);

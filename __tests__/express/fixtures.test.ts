@@ -20,7 +20,11 @@ describe.each(expressVersions)('documented PiAPI notifications on %s', (_version
     const task = received[0]?.task as PiapiTask;
     const { config, ...rest } = body.data;
     const { secret: _echoed, ...webhookConfig } = config?.webhook_config ?? {};
-    expect(task).toEqual({ ...rest, status: body.data.status.toLowerCase(), config: { ...config, webhook_config: webhookConfig } });
+    expect(task).toEqual({
+      ...rest,
+      status: body.data.status.toLowerCase(),
+      config: { ...config, webhook_config: webhookConfig },
+    });
     expect(JSON.stringify(task)).not.toContain(SECRET);
   });
 });

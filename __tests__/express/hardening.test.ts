@@ -38,12 +38,22 @@ function appWith(options: Partial<PiapiWebhookOptions>) {
 }
 
 function post(app: express.Express, body: unknown) {
-  return request(app).post('/hook').set('content-type', 'application/json').set('x-webhook-secret', SECRET).send(JSON.stringify(body));
+  return request(app)
+    .post('/hook')
+    .set('content-type', 'application/json')
+    .set('x-webhook-secret', SECRET)
+    .send(JSON.stringify(body));
 }
 
 describe('handlers that misbehave', () => {
   it("frees the place of a handler that never settles after handlerTimeoutMs, tells onError, and answers 500 under ack 'after-handler'", async () => {
-    const { app, errors } = appWith({ ack: 'after-handler', maxConcurrency: 1, maxQueue: 0, handlerTimeoutMs: 50, onTask: () => new Promise(() => undefined) });
+    const { app, errors } = appWith({
+      ack: 'after-handler',
+      maxConcurrency: 1,
+      maxQueue: 0,
+      handlerTimeoutMs: 50,
+      onTask: () => new Promise(() => undefined),
+    });
     const first = await post(app, notification({ task_id: 'hung' }));
     expect([first.status, first.body.error]).toEqual([500, 'handler_failed']);
     expect(errors[0]).toBeInstanceOf(PiapiWebhookHandlerTimeoutError);
@@ -121,7 +131,11 @@ describe('the outcome header', () => {
     const body = notification();
     expect((await post(app, body)).headers['x-piapi-webhook-outcome']).toBe('accepted');
     expect((await post(app, body)).headers['x-piapi-webhook-outcome']).toBe('duplicate');
-    const stranger = await request(app).post('/hook').set('content-type', 'application/json').set('x-webhook-secret', 'wrong').send(JSON.stringify(body));
+    const stranger = await request(app)
+      .post('/hook')
+      .set('content-type', 'application/json')
+      .set('x-webhook-secret', 'wrong')
+      .send(JSON.stringify(body));
     expect([stranger.status, stranger.headers['x-piapi-webhook-outcome']]).toEqual([401, undefined]);
   });
 });
@@ -137,12 +151,16 @@ describe('a slow body', () => {
       socket.on('data', (chunk) => (received += chunk.toString()));
       const closed = new Promise((resolve) => socket.on('close', resolve));
       // Valid headers, then one byte of a 100-byte body, and nothing more.
-      socket.write(`POST /hook HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nx-webhook-secret: ${SECRET}\r\ncontent-length: 100\r\n\r\n{`);
+      socket.write(
+        `POST /hook HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nx-webhook-secret: ${SECRET}\r\ncontent-length: 100\r\n\r\n{`,
+      );
       await closed;
       expect(received).toMatch(/^HTTP\/1\.1 408/);
       expect(received.toLowerCase()).toContain('connection: close');
       expect(received).toContain('"error":"body_timeout"');
-      expect(outcomes).toEqual([expect.objectContaining({ type: 'rejected', reason: 'body_timeout', statusCode: 408 })]);
+      expect(outcomes).toEqual([
+        expect.objectContaining({ type: 'rejected', reason: 'body_timeout', statusCode: 408 }),
+      ]);
     } finally {
       server.close();
     }
@@ -152,7 +170,7 @@ describe('a slow body', () => {
 describe('a store outage', () => {
   it('skips the store for storeCooldownMs after a failure instead of making every delivery wait its timeout', async () => {
     let calls = 0;
-    const hanging: DedupeStore = { ...memoryStore(), claim: () => (calls += 1, new Promise(() => undefined)) };
+    const hanging: DedupeStore = { ...memoryStore(), claim: () => ((calls += 1), new Promise(() => undefined)) };
     const { app, outcomes, errors } = appWith({ store: hanging, storeTimeoutMs: 100, storeCooldownMs: 60_000 });
     for (const id of ['a', 'b', 'c']) expect((await post(app, notification({ task_id: id }))).status).toBe(200);
     // Only the first delivery asked the store (and waited); the next two skipped it.
@@ -167,14 +185,28 @@ describe('a store outage', () => {
 describe('the logger option', () => {
   it('receives what the middleware logs, with the default onError naming a store failure as such', async () => {
     const lines: string[] = [];
-    const logger = { warn: (...args: unknown[]) => void lines.push(`warn ${args.map(String).join(' ')}`), error: (...args: unknown[]) => void lines.push(`error ${args.map((arg) => (typeof arg === 'object' && arg !== null && 'err' in arg ? String((arg as { err: unknown }).err) : String(arg))).join(' ')}`) };
+    const logger = {
+      warn: (...args: unknown[]) => void lines.push(`warn ${args.map(String).join(' ')}`),
+      error: (...args: unknown[]) =>
+        void lines.push(
+          `error ${args.map((arg) => (typeof arg === 'object' && arg !== null && 'err' in arg ? String((arg as { err: unknown }).err) : String(arg))).join(' ')}`,
+        ),
+    };
     const failing: DedupeStore = { ...memoryStore(), claim: () => Promise.reject(new Error('ECONNREFUSED')) };
-    const hook = piapiWebhook({ secret: SECRET, now: () => NOW_MS, store: failing, logger, onTask: () => Promise.reject(new Error('handler broke')) });
+    const hook = piapiWebhook({
+      secret: SECRET,
+      now: () => NOW_MS,
+      store: failing,
+      logger,
+      onTask: () => Promise.reject(new Error('handler broke')),
+    });
     const app = express().post('/hook', hook);
     expect((await post(app, notification({ task_id: 'x' }))).status).toBe(200);
     await hook.settled();
     expect(lines.some((line) => line.includes('dedupe store failed') && line.includes('ECONNREFUSED'))).toBe(true);
-    expect(lines.some((line) => line.includes('onTask failed for task x') && line.includes('handler broke'))).toBe(true);
+    expect(lines.some((line) => line.includes('onTask failed for task x') && line.includes('handler broke'))).toBe(
+      true,
+    );
     expect(lines.some((line) => line.includes('dedupe store failed') && line.includes('onTask'))).toBe(false);
     expect(lines.join('\n')).not.toContain(SECRET);
   });

@@ -13,7 +13,13 @@ const method = fc.constantFrom('POST', 'POST', 'POST', 'PUT', 'GET', 'DELETE', '
 const secret = fc.option(fc.oneof(fc.constant(SECRET), fc.constant(''), printable), { nil: undefined });
 const contentType = fc.option(
   fc.oneof(
-    fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'application/json;'),
+    fc.constantFrom(
+      'application/json',
+      'application/json; charset=utf-8',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/json;',
+    ),
     printable,
   ),
   { nil: undefined },
@@ -23,7 +29,10 @@ const invalidBody = fc.oneof(
   fc.uint8Array({ maxLength: 512 }).map((bytes) => Buffer.from(bytes)),
   fc.json().map((json) => Buffer.from(json)),
   fc
-    .record({ timestamp: fc.anything(), data: fc.dictionary(fc.constantFrom('task_id', 'model', 'task_type', 'status', 'output'), fc.anything()) })
+    .record({
+      timestamp: fc.anything(),
+      data: fc.dictionary(fc.constantFrom('task_id', 'model', 'task_type', 'status', 'output'), fc.anything()),
+    })
     .map((body) => Buffer.from(JSON.stringify(body) ?? '')),
 );
 
@@ -59,24 +68,31 @@ describe.each(expressVersions)('random requests on %s', (_version, express) => {
   it('lets no __proto__ or constructor key in a genuine notification pollute a prototype', async () => {
     const dangerous = fc.constantFrom('__proto__', 'constructor', 'prototype');
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(dangerous, { minLength: 1 }), fc.string({ minLength: 1, maxLength: 20 }), async (keys, id) => {
-        const nested = keys.reduceRight<unknown>((inner, key) => ({ [key]: inner }), { polluted: 'yes' });
-        const body = notification({ task_id: `proto-${id}` }, NOW_S);
-        // Written by hand: JSON.stringify and object literals treat __proto__ specially.
-        const text = JSON.stringify(body).replace(
-          '"data":{',
-          `"data":{"__proto__":{"polluted":"yes"},"meta":{"extra":${JSON.stringify(nested)}},`,
-        );
-        const raw = text.replace(/^\{/, `{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},`);
-        const before = app.received.length;
-        const headers = { 'content-type': 'application/json', 'x-webhook-secret': SECRET };
-        const response = await rawRequest(server, 'POST', headers, Buffer.from(raw));
-        await settle();
-        expect([response.status, response.json]).toEqual([200, { ok: true }]);
-        expect(app.received.length).toBeLessThanOrEqual(before + 1);
-        expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
-        expect(Object.keys(Object.prototype)).toEqual([]);
-      }),
+      fc.asyncProperty(
+        fc.uniqueArray(dangerous, { minLength: 1 }),
+        fc.string({ minLength: 1, maxLength: 20 }),
+        async (keys, id) => {
+          const nested = keys.reduceRight<unknown>((inner, key) => ({ [key]: inner }), { polluted: 'yes' });
+          const body = notification({ task_id: `proto-${id}` }, NOW_S);
+          // Written by hand: JSON.stringify and object literals treat __proto__ specially.
+          const text = JSON.stringify(body).replace(
+            '"data":{',
+            `"data":{"__proto__":{"polluted":"yes"},"meta":{"extra":${JSON.stringify(nested)}},`,
+          );
+          const raw = text.replace(
+            /^\{/,
+            `{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},`,
+          );
+          const before = app.received.length;
+          const headers = { 'content-type': 'application/json', 'x-webhook-secret': SECRET };
+          const response = await rawRequest(server, 'POST', headers, Buffer.from(raw));
+          await settle();
+          expect([response.status, response.json]).toEqual([200, { ok: true }]);
+          expect(app.received.length).toBeLessThanOrEqual(before + 1);
+          expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+          expect(Object.keys(Object.prototype)).toEqual([]);
+        },
+      ),
       { numRuns: 50 },
     );
   });

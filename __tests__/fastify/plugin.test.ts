@@ -52,10 +52,19 @@ async function send(app: FastifyInstance, url: string, init: RequestInit): Promi
   return { statusCode: response.status, headers: Object.fromEntries(response.headers), json: () => JSON.parse(text) };
 }
 
-function post(app: FastifyInstance, body: unknown, secret: string | null = SECRET, headers: Record<string, string> = {}): Promise<Answer> {
+function post(
+  app: FastifyInstance,
+  body: unknown,
+  secret: string | null = SECRET,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   return send(app, PATH, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(secret === null ? {} : { 'x-webhook-secret': secret }), ...headers },
+    headers: {
+      'content-type': 'application/json',
+      ...(secret === null ? {} : { 'x-webhook-secret': secret }),
+      ...headers,
+    },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 }
@@ -85,9 +94,23 @@ describe('piapiWebhookPlugin (Fastify 5)', () => {
   it.each([
     ['a missing secret', null, '{}', {}, 401, 'missing_secret'],
     ['a wrong secret, even with a malformed body', 'wrong', '{not json', {}, 401, 'invalid_secret'],
-    ['text/plain', SECRET, JSON.stringify(notification()), { 'content-type': 'text/plain' }, 415, 'unsupported_media_type'],
+    [
+      'text/plain',
+      SECRET,
+      JSON.stringify(notification()),
+      { 'content-type': 'text/plain' },
+      415,
+      'unsupported_media_type',
+    ],
     ['malformed JSON', SECRET, '{"timestamp":', {}, 400, 'invalid_json'],
-    ['a missing task_id', SECRET, JSON.stringify({ timestamp: NOW_S, data: { model: 'm', task_type: 't', status: 'pending' } }), {}, 400, 'invalid_payload'],
+    [
+      'a missing task_id',
+      SECRET,
+      JSON.stringify({ timestamp: NOW_S, data: { model: 'm', task_type: 't', status: 'pending' } }),
+      {},
+      400,
+      'invalid_payload',
+    ],
     ['a stale timestamp', SECRET, JSON.stringify(notification({}, NOW_S - 1000)), {}, 400, 'stale_timestamp'],
   ])('refuses %s', async (_name, secret, body, headers, status, reason) => {
     const created = await createApp();
@@ -101,7 +124,11 @@ describe('piapiWebhookPlugin (Fastify 5)', () => {
   it('answers 415 unsupported_media_type for a body without content-type', async () => {
     app = (await createApp()).app;
     // Bytes: fetch adds no content-type for them.
-    const response = await send(app, PATH, { method: 'POST', headers: { 'x-webhook-secret': SECRET }, body: new TextEncoder().encode(JSON.stringify(notification())) });
+    const response = await send(app, PATH, {
+      method: 'POST',
+      headers: { 'x-webhook-secret': SECRET },
+      body: new TextEncoder().encode(JSON.stringify(notification())),
+    });
     expect(response.statusCode).toBe(415);
     expect(response.json().error).toBe('unsupported_media_type');
   });
@@ -130,7 +157,11 @@ describe('piapiWebhookPlugin (Fastify 5)', () => {
   });
 
   it("answers with the handler's result under ack: 'after-handler'", async () => {
-    const created = await createApp({ ack: 'after-handler', onTask: () => Promise.reject(new Error('boom')), onError: () => undefined });
+    const created = await createApp({
+      ack: 'after-handler',
+      onTask: () => Promise.reject(new Error('boom')),
+      onError: () => undefined,
+    });
     app = created.app;
     const response = await post(app, notification());
     expect(response.statusCode).toBe(500);
@@ -143,7 +174,11 @@ describe('piapiWebhookPlugin (Fastify 5)', () => {
         fastify.post('/echo', async (request) => ({ got: request.body }));
       });
       app = created.app;
-      const echoed = await send(app, '/echo', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+      const echoed = await send(app, '/echo', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"a":1}',
+      });
       expect(echoed.json()).toEqual({ got: { a: 1 } });
       const csv = await send(app, '/echo', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'a,b' });
       expect(csv.statusCode).toBe(415);
@@ -168,7 +203,13 @@ describe('piapiWebhookPlugin (Fastify 5)', () => {
 
     it('mounts under the register prefix', async () => {
       app = Fastify();
-      await app.register(piapiWebhookPlugin, { prefix: '/hooks', path: '/piapi', secret: SECRET, now: () => NOW_MS, onTask: () => undefined });
+      await app.register(piapiWebhookPlugin, {
+        prefix: '/hooks',
+        path: '/piapi',
+        secret: SECRET,
+        now: () => NOW_MS,
+        onTask: () => undefined,
+      });
       const response = await send(app, '/hooks/piapi', {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-webhook-secret': SECRET },
@@ -187,21 +228,33 @@ describe('piapiWebhookPlugin (Fastify 5)', () => {
       ['an empty decorator name', { decorator: '' }, 'decorator'],
     ])('throws PiapiWebhookConfigError at register time for %s', async (_name, options, option) => {
       const fastify = Fastify();
-      const registered = fastify.register(piapiWebhookPlugin, { secret: SECRET, onTask: () => undefined, ...options } as PiapiWebhookPluginOptions);
+      const registered = fastify.register(piapiWebhookPlugin, {
+        secret: SECRET,
+        onTask: () => undefined,
+        ...options,
+      } as PiapiWebhookPluginOptions);
       await expect(registered.ready()).rejects.toThrow(PiapiWebhookConfigError);
       await expect(registered.ready()).rejects.toMatchObject({ option });
       await fastify.close();
     });
 
     it('declares the Fastify version it supports, as fastify-plugin does, and Fastify 5 accepts it', async () => {
-      expect((piapiWebhookPlugin as unknown as Record<symbol, unknown>)[Symbol.for('plugin-meta')]).toEqual({ fastify: '5.x', name: 'piapi-webhook' });
+      expect((piapiWebhookPlugin as unknown as Record<symbol, unknown>)[Symbol.for('plugin-meta')]).toEqual({
+        fastify: '5.x',
+        name: 'piapi-webhook',
+      });
       app = (await createApp()).app;
       await expect(app.ready()).resolves.toBeDefined();
     });
 
     it('exposes the controls on the app, under a chosen name for a second registration', async () => {
       const created = await createApp({}, (fastify) => {
-        fastify.register(piapiWebhookPlugin, { path: '/second', decorator: 'secondHook', secret: 'other', onTask: () => undefined });
+        fastify.register(piapiWebhookPlugin, {
+          path: '/second',
+          decorator: 'secondHook',
+          secret: 'other',
+          onTask: () => undefined,
+        });
       });
       app = created.app;
       await app.ready();
@@ -264,7 +317,14 @@ describe('piapiWebhookPlugin (Fastify 5)', () => {
       try {
         const status = await new Promise<number>((resolve, reject) => {
           const req = httpRequest(
-            { agent, host: '127.0.0.1', port, method: 'POST', path: PATH, headers: { 'content-type': 'application/json', 'x-webhook-secret': SECRET } },
+            {
+              agent,
+              host: '127.0.0.1',
+              port,
+              method: 'POST',
+              path: PATH,
+              headers: { 'content-type': 'application/json', 'x-webhook-secret': SECRET },
+            },
             (res) => {
               res.resume();
               res.on('end', () => resolve(res.statusCode ?? 0));

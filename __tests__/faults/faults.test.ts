@@ -115,10 +115,13 @@ async function run(name: string, options: RigOptions, body: (rig: Rig) => Promis
     // Every task ended at PiAPI, every webhook delivered or dropped, every end handled: or the deadline.
     // Without recovery nothing can bring a lost end back, so there is nothing to wait for.
     if (options.env?.['FAULT_RECOVERY'] !== '0') {
-      await waitFor('every task to end and be handled', () => rig.piapi.isIdle() && rig.lost().length === 0).catch(() => undefined);
+      await waitFor('every task to end and be handled', () => rig.piapi.isIdle() && rig.lost().length === 0).catch(
+        () => undefined,
+      );
     }
     await waitFor('PiAPI to finish its deliveries', () => rig.piapi.isIdle());
-    for (const instance of rig.instances.filter((i) => i.child.exitCode === null && i.child.signalCode === null)) await rig.call(instance, '/settled');
+    for (const instance of rig.instances.filter((i) => i.child.exitCode === null && i.child.signalCode === null))
+      await rig.call(instance, '/settled');
     const handled = rig.handled();
     const duplicates = countDuplicates(handled, rig.killed);
     return {
@@ -129,12 +132,20 @@ async function run(name: string, options: RigOptions, body: (rig: Rig) => Promis
       lost: rig.lost(),
       ...duplicates,
       kills: rig.killed.size,
-      recovered: handled.filter((line) => line.source === 'recovery' && (line.status === 'completed' || line.status === 'failed')).length,
-      dropped: rig.piapi.dropped().filter((attempt) => attempt.status === 'completed' || attempt.status === 'failed').length,
+      recovered: handled.filter(
+        (line) => line.source === 'recovery' && (line.status === 'completed' || line.status === 'failed'),
+      ).length,
+      dropped: rig.piapi.dropped().filter((attempt) => attempt.status === 'completed' || attempt.status === 'failed')
+        .length,
       gaveUp: rig.outcomes().filter((outcome) => outcome.type === 'recovery_gave_up').length,
-      failedAttempts: tally(rig.piapi.deliveries.filter((d) => typeof d.result !== 'number' || d.result >= 300).map((d) => `${d.result}`)),
+      failedAttempts: tally(
+        rig.piapi.deliveries.filter((d) => typeof d.result !== 'number' || d.result >= 300).map((d) => `${d.result}`),
+      ),
       seconds: (Date.now() - started) / 1000,
-      stderr: rig.instances.map((i) => i.stderr.join('')).join('\n').slice(-4000),
+      stderr: rig.instances
+        .map((i) => i.stderr.join(''))
+        .join('\n')
+        .slice(-4000),
     };
   } finally {
     await rig.close();
@@ -143,7 +154,12 @@ async function run(name: string, options: RigOptions, body: (rig: Rig) => Promis
 
 function check(result: ScenarioResult, assertDuplicates: boolean): void {
   results.push(result);
-  if (result.lost.length > 0 || result.duplicatesOutsideCrashWindow.length > 0) console.error(`${result.scenario} (${result.ack}, ${result.store}) lost ${result.lost.length}:`, result.lost, result.stderr);
+  if (result.lost.length > 0 || result.duplicatesOutsideCrashWindow.length > 0)
+    console.error(
+      `${result.scenario} (${result.ack}, ${result.store}) lost ${result.lost.length}:`,
+      result.lost,
+      result.stderr,
+    );
   expect(result.lost).toEqual([]);
   if (!assertDuplicates) return;
   // A second success is only allowed for a delivery whose first success was in a process killed
@@ -161,12 +177,21 @@ describeWithRedis('fault suite', () => {
   });
 
   const runScenario = (scenario: Scenario, options: RigOptions): Promise<ScenarioResult> =>
-    run(scenario.name, { ...options, handlerFailRate: scenario.handlerFailRate ?? 0, redisClient: scenario.redisClient ?? 'node-redis', env: { ...options.env, ...scenario.env } }, async (rig) => {
-      const first = await rig.startInstance();
-      for (let i = 1; i < (scenario.instances ?? 1); i += 1) await rig.startInstance();
-      await rig.createTasks(TASKS);
-      await scenario.fault(rig, first);
-    });
+    run(
+      scenario.name,
+      {
+        ...options,
+        handlerFailRate: scenario.handlerFailRate ?? 0,
+        redisClient: scenario.redisClient ?? 'node-redis',
+        env: { ...options.env, ...scenario.env },
+      },
+      async (rig) => {
+        const first = await rig.startInstance();
+        for (let i = 1; i < (scenario.instances ?? 1); i += 1) await rig.startInstance();
+        await rig.createTasks(TASKS);
+        await scenario.fault(rig, first);
+      },
+    );
   const table = scenarios.map((scenario) => [scenario.name, scenario] as const);
 
   describe.each(['immediate', 'after-handler'] as const)('redisStore + recovery, ack %s', (ack) => {

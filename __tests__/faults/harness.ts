@@ -58,7 +58,11 @@ export class Instance {
   }
 }
 
-export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, deadlineMs = DEADLINE_MS): Promise<void> {
+export async function waitFor(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  deadlineMs = DEADLINE_MS,
+): Promise<void> {
   const deadline = Date.now() + deadlineMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
@@ -68,7 +72,10 @@ export async function waitFor(what: string, condition: () => boolean | Promise<b
 
 function readLines<T>(file: string): T[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as T);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as T);
 }
 
 export class Rig {
@@ -119,7 +126,9 @@ export class Rig {
       instance.child.on('message', (message: { type?: string; port?: number }) => {
         if (message.type === 'listening' && typeof message.port === 'number') resolvePort(message.port);
       });
-      void instance.exited.then((code) => reject(new Error(`instance exited with ${code} before listening: ${instance.stderr.join('')}`)));
+      void instance.exited.then((code) =>
+        reject(new Error(`instance exited with ${code} before listening: ${instance.stderr.join('')}`)),
+      );
     });
     this.proxy.backends = [...this.proxy.backends, instance.port];
     return instance;
@@ -180,7 +189,9 @@ export class Rig {
   /** The created tasks whose terminal status (as PiAPI ended them) no successful onTask has seen. */
   lost(): string[] {
     const seen = new Set(this.terminalHandled().map((line) => `${line.task_id}:${line.status}`));
-    return [...this.piapi.tasks.values()].filter((task) => !seen.has(`${task.task_id}:${task.status}`)).map((task) => task.task_id);
+    return [...this.piapi.tasks.values()]
+      .filter((task) => !seen.has(`${task.task_id}:${task.status}`))
+      .map((task) => task.task_id);
   }
 
   async close(): Promise<void> {

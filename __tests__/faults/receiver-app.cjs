@@ -84,8 +84,18 @@ async function createTask() {
 /** The app's own table, minus the tasks whose end it has handled: what a cron would reconcile. */
 function unfinishedTaskIds() {
   const read = (file) =>
-    fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line)) : [];
-  const ended = new Set(read(env.FAULT_HANDLED_LOG).filter((l) => l.status === 'completed' || l.status === 'failed').map((l) => l.task_id));
+    fs.existsSync(file)
+      ? fs
+          .readFileSync(file, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line))
+      : [];
+  const ended = new Set(
+    read(env.FAULT_HANDLED_LOG)
+      .filter((l) => l.status === 'completed' || l.status === 'failed')
+      .map((l) => l.task_id),
+  );
   return [...new Set(read(env.FAULT_TASK_TABLE).map((row) => row.task_id))].filter((id) => !ended.has(id));
 }
 
@@ -101,7 +111,8 @@ async function main() {
     onTask,
     onError: (error) => console.error('onError:', error && error.message),
     onOutcome: (outcome) => {
-      if (/^recover/.test(outcome.type)) record(env.FAULT_OUTCOME_LOG, { type: outcome.type, task_id: outcome.taskId ?? outcome.task?.task_id });
+      if (/^recover/.test(outcome.type))
+        record(env.FAULT_OUTCOME_LOG, { type: outcome.type, task_id: outcome.taskId ?? outcome.task?.task_id });
     },
     ...(recovery
       ? {

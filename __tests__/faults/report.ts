@@ -31,7 +31,10 @@ export interface ScenarioResult {
  * first success happened in a process killed -9 (between the handler's success
  * and its completion record); any other is unexplained.
  */
-export function countDuplicates(handled: readonly Handled[], killed: ReadonlySet<number>): Pick<ScenarioResult, 'duplicatesInCrashWindow' | 'duplicatesOutsideCrashWindow'> {
+export function countDuplicates(
+  handled: readonly Handled[],
+  killed: ReadonlySet<number>,
+): Pick<ScenarioResult, 'duplicatesInCrashWindow' | 'duplicatesOutsideCrashWindow'> {
   const byKey = new Map<string, Handled[]>();
   for (const line of handled) byKey.set(line.deliveryKey, [...(byKey.get(line.deliveryKey) ?? []), line]);
   let duplicatesInCrashWindow = 0;
@@ -49,7 +52,9 @@ export function countDuplicates(handled: readonly Handled[], killed: ReadonlySet
 
 function describeLines(key: string, lines: readonly Handled[]): string {
   const t0 = Math.min(...lines.map((line) => line.startedAt));
-  const each = lines.map((line) => `${line.source}#${line.attempt} pid ${line.pid} +${line.startedAt - t0}–${line.at - t0} ms`);
+  const each = lines.map(
+    (line) => `${line.source}#${line.attempt} pid ${line.pid} +${line.startedAt - t0}–${line.at - t0} ms`,
+  );
   return `${lines[0]?.task_id} ${lines[0]?.status} (${key.slice(0, 12)}…): ${each.join('; ')}`;
 }
 
@@ -66,10 +71,13 @@ export function summaryTable(results: readonly ScenarioResult[]): string {
       r.dropped,
       r.recovered,
       r.gaveUp,
-      Object.entries(r.failedAttempts).map(([what, count]) => `${what}: ${count}`).join(', ') || '–',
+      Object.entries(r.failedAttempts)
+        .map(([what, count]) => `${what}: ${count}`)
+        .join(', ') || '–',
       r.seconds.toFixed(1),
     ].join(' | '),
   );
-  const header = 'fault | store, ack | tasks | lost | handled twice | of which unexplained by a kill | ends PiAPI dropped | ends recovered via get-task | recovery gave up | failed webhook attempts | s';
+  const header =
+    'fault | store, ack | tasks | lost | handled twice | of which unexplained by a kill | ends PiAPI dropped | ends recovered via get-task | recovery gave up | failed webhook attempts | s';
   return [header, header.replace(/[^|]+/g, '---'), ...rows].map((row) => `| ${row} |`).join('\n');
 }

@@ -30,10 +30,14 @@ describe('piapiWebhookHandler (Fetch)', () => {
 
     it('accepts a drifted optional field and reports it as a warning on the accepted outcome', async () => {
       const { handle, outcomes, handledTimes } = createHandler();
-      const response = await handle(post(notification({ meta: { usage: { type: 'point', frozen: '0' as unknown as number, consume: 0 } } })));
+      const response = await handle(
+        post(notification({ meta: { usage: { type: 'point', frozen: '0' as unknown as number, consume: 0 } } })),
+      );
       expect(response.status).toBe(200);
       await handledTimes(1);
-      expect(outcomes).toEqual([expect.objectContaining({ type: 'accepted', warnings: ['data.meta.usage.frozen must be number'] })]);
+      expect(outcomes).toEqual([
+        expect.objectContaining({ type: 'accepted', warnings: ['data.meta.usage.frozen must be number'] }),
+      ]);
     });
 
     it('leaves warnings out of the accepted outcome when nothing drifted', async () => {
@@ -69,7 +73,10 @@ describe('piapiWebhookHandler (Fetch)', () => {
 
     it('resolves the waitUntil promise (never rejects) when onTask fails, and reports the error', async () => {
       const errors: unknown[] = [];
-      const { handle } = createHandler({ onTask: () => Promise.reject(new Error('boom')), onError: (error) => void errors.push(error) });
+      const { handle } = createHandler({
+        onTask: () => Promise.reject(new Error('boom')),
+        onError: (error) => void errors.push(error),
+      });
       const context = new ExecutionContextLike();
       await handle(post(notification()), context);
       await expect(context.promises[0]).resolves.toBeUndefined();
@@ -77,7 +84,11 @@ describe('piapiWebhookHandler (Fetch)', () => {
     });
 
     it.each([
-      ['a duplicate', (handle: ReturnType<typeof createHandler>['handle']) => handle(post(notification())).then(() => post(notification()))],
+      [
+        'a duplicate',
+        (handle: ReturnType<typeof createHandler>['handle']) =>
+          handle(post(notification())).then(() => post(notification())),
+      ],
       ['a wrong secret', async () => post(notification(), 'wrong')],
       ['a bad body', async () => post('{')],
     ])('is not called for %s', async (_name, prepare) => {
@@ -120,7 +131,9 @@ describe('piapiWebhookHandler (Fetch)', () => {
 
     it('calls the handler exactly once for many concurrent copies', async () => {
       const { handle, received, handledTimes } = createHandler();
-      const responses = await Promise.all(Array.from({ length: 25 }, () => handle(post(notification({ status: 'completed' })))));
+      const responses = await Promise.all(
+        Array.from({ length: 25 }, () => handle(post(notification({ status: 'completed' })))),
+      );
       expect(responses.map((response) => response.status)).toEqual(Array(25).fill(200));
       await handledTimes(1);
       expect(received).toHaveLength(1);
@@ -170,7 +183,11 @@ describe('piapiWebhookHandler (Fetch)', () => {
       ['an empty body', '', 'invalid_json'],
       ['JSON that is not an object', '[1,2,3]', 'invalid_payload'],
       ['JSON null', 'null', 'invalid_payload'],
-      ['a missing task_id', JSON.stringify({ timestamp: NOW_S, data: { model: 'm', task_type: 't', status: 'pending' } }), 'invalid_payload'],
+      [
+        'a missing task_id',
+        JSON.stringify({ timestamp: NOW_S, data: { model: 'm', task_type: 't', status: 'pending' } }),
+        'invalid_payload',
+      ],
       ['a mistyped timestamp', JSON.stringify({ ...notification(), timestamp: String(NOW_S) }), 'invalid_payload'],
       ['a stale timestamp', JSON.stringify(notification({}, NOW_S - 301)), 'stale_timestamp'],
     ])('answers 400 for %s', async (_name, body, reason) => {
@@ -205,7 +222,11 @@ describe('piapiWebhookHandler (Fetch)', () => {
     it('answers 413 for a streamed body of 1 GB after reading little more than the limit, and cancels the rest', async () => {
       const chunkSize = 64 * 1024;
       const { handle, received } = createHandler({ limit: '1mb' });
-      const { stream, meter } = meteredStream((1024 * 1024 * 1024) / chunkSize, chunkSize, new TextEncoder().encode('{"timestamp":'));
+      const { stream, meter } = meteredStream(
+        (1024 * 1024 * 1024) / chunkSize,
+        chunkSize,
+        new TextEncoder().encode('{"timestamp":'),
+      );
       const response = await handle(streamingPost(stream));
       expect(response.status).toBe(413);
       expect((await bodyOf(response)).error).toBe('payload_too_large');
@@ -245,7 +266,11 @@ describe('piapiWebhookHandler (Fetch)', () => {
     });
 
     it('answers 500 handler_failed when onTask fails, so that PiAPI retries', async () => {
-      const { handle } = createHandler({ ack: 'after-handler', onTask: () => Promise.reject(new Error('boom')), onError: () => undefined });
+      const { handle } = createHandler({
+        ack: 'after-handler',
+        onTask: () => Promise.reject(new Error('boom')),
+        onError: () => undefined,
+      });
       const response = await handle(post(notification()));
       expect(response.status).toBe(500);
       expect((await bodyOf(response)).error).toBe('handler_failed');

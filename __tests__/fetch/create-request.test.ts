@@ -14,7 +14,9 @@ describe('createRequest (piapi-webhook/testing)', () => {
   });
 
   it('is addressed to the url given', () => {
-    expect(createRequest(createNotification(), { secret: SECRET, url: 'https://example.com/hooks/piapi' }).url).toBe('https://example.com/hooks/piapi');
+    expect(createRequest(createNotification(), { secret: SECRET, url: 'https://example.com/hooks/piapi' }).url).toBe(
+      'https://example.com/hooks/piapi',
+    );
   });
 
   it('drives a Fetch handler end to end, as the README shows', async () => {
@@ -22,7 +24,9 @@ describe('createRequest (piapi-webhook/testing)', () => {
     const handle = piapiWebhookHandler({ secret: SECRET, onTask: (task) => void handled.push(task.task_id) });
     const notification = createNotification();
     const pending: Array<Promise<unknown>> = [];
-    const response = await handle(createRequest(notification, { secret: SECRET }), { waitUntil: (work) => pending.push(work) });
+    const response = await handle(createRequest(notification, { secret: SECRET }), {
+      waitUntil: (work) => pending.push(work),
+    });
     expect(response.status).toBe(200);
     await Promise.all(pending);
     expect(handled).toEqual([notification.data.task_id]);

@@ -1,4 +1,10 @@
-import { piapiWebhookHandler, type PiapiTask, type PiapiWebhookContext, type PiapiWebhookOptions, type WebhookOutcome } from '../../lib/fetch/index.js';
+import {
+  piapiWebhookHandler,
+  type PiapiTask,
+  type PiapiWebhookContext,
+  type PiapiWebhookOptions,
+  type WebhookOutcome,
+} from '../../lib/fetch/index.js';
 import { NOW_MS, SECRET } from '../helpers/notifications.js';
 
 export const URL = 'http://localhost/piapi/webhook';
@@ -38,7 +44,11 @@ export function createHandler(options: Partial<PiapiWebhookOptions> = {}) {
 export function post(body: unknown, secret: string | null = SECRET, headers: Record<string, string> = {}): Request {
   const all: Record<string, string> = { 'content-type': 'application/json', ...headers };
   if (secret !== null) all['x-webhook-secret'] = secret;
-  return new Request(URL, { method: 'POST', headers: all, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return new Request(URL, {
+    method: 'POST',
+    headers: all,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 }
 
 /**
@@ -71,7 +81,11 @@ export function meteredStream(chunks: number, chunkSize: number, firstChunk?: Ui
 }
 
 /** A POST whose body is `stream`. */
-export function streamingPost(stream: ReadableStream<Uint8Array>, secret: string | null = SECRET, headers: Record<string, string> = {}): Request {
+export function streamingPost(
+  stream: ReadableStream<Uint8Array>,
+  secret: string | null = SECRET,
+  headers: Record<string, string> = {},
+): Request {
   const all: Record<string, string> = { 'content-type': 'application/json', ...headers };
   if (secret !== null) all['x-webhook-secret'] = secret;
   return new Request(URL, { method: 'POST', headers: all, body: stream, duplex: 'half' } as RequestInit);

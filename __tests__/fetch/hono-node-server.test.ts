@@ -30,7 +30,11 @@ describe.each([
   });
 
   const send = (body: unknown, secret: string) =>
-    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-webhook-secret': secret }, body: JSON.stringify(body) });
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-webhook-secret': secret },
+      body: JSON.stringify(body),
+    });
 
   it('answers genuine deliveries, their duplicates and refusals with their JSON bodies', async () => {
     const body = loadFixture('midjourney-imagine-completed');

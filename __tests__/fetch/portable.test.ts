@@ -64,7 +64,15 @@ describe.each(['esm', 'cjs'] as const)('the built piapi-webhook/fetch entry (dis
     const entry = built(format);
     if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" (npm test does).`);
     // Every file of dist it loads, and the imports it leaves to the runtime: what a chunk shared with the Express entry would leak.
-    const result = await build({ entryPoints: [entry], bundle: true, write: false, metafile: true, platform: 'neutral', packages: 'external', logLevel: 'silent' });
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'neutral',
+      packages: 'external',
+      logLevel: 'silent',
+    });
     const imports = Object.values(result.metafile.inputs).flatMap((input) => input.imports);
     const external = imports.filter((record) => record.external).map((record) => record.path);
     expect(external.filter((path) => isBuiltin(path))).toEqual([]);

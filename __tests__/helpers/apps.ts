@@ -3,7 +3,13 @@ import express4 from 'express4';
 import type { RequestHandler } from 'express';
 import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { piapiWebhook, type PiapiTask, type PiapiWebhookContext, type PiapiWebhookOptions, type WebhookOutcome } from '../../lib/index.js';
+import {
+  piapiWebhook,
+  type PiapiTask,
+  type PiapiWebhookContext,
+  type PiapiWebhookOptions,
+  type WebhookOutcome,
+} from '../../lib/index.js';
 import { NOW_MS, SECRET } from './notifications.js';
 
 type ExpressFactory = typeof express5;
@@ -97,6 +103,8 @@ export function rawRequest(
 /** One logger call as a line of text; the `{ err }` object a logger gets is shown by its error. */
 export function logLine(args: readonly unknown[]): string {
   return args
-    .map((arg) => (typeof arg === 'object' && arg !== null && 'err' in arg ? String((arg as { err: unknown }).err) : String(arg)))
+    .map((arg) =>
+      typeof arg === 'object' && arg !== null && 'err' in arg ? String((arg as { err: unknown }).err) : String(arg),
+    )
     .join(' ');
 }

@@ -12,7 +12,6 @@ import type { PiapiTask } from '../../lib/index.js';
 import { postWebhook } from './post-webhook.js';
 import { seededRandom } from './seeded-random.js';
 
-
 /** How one task unfolds, in unscaled milliseconds (as PiAPI would take). */
 export interface Lifecycle {
   readonly pendingMs: number;
@@ -71,7 +70,11 @@ const RETRY_DELAY_MS = 5000;
 const ATTEMPTS = 3;
 
 function defaultLifecycle(_index: number, random: () => number): Lifecycle {
-  return { pendingMs: 5000 + random() * 15_000, processingMs: 5000 + random() * 25_000, outcome: random() < 0.2 ? 'failed' : 'completed' };
+  return {
+    pendingMs: 5000 + random() * 15_000,
+    processingMs: 5000 + random() * 25_000,
+    outcome: random() < 0.2 ? 'failed' : 'completed',
+  };
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -171,10 +174,17 @@ export class FakePiapi extends EventEmitter {
       model: body.model,
       task_type: body.task_type,
       status: 'pending',
-      config: { service_mode: 'public', webhook_config: { endpoint: webhook?.endpoint ?? '', secret: webhook?.secret ?? '' } },
+      config: {
+        service_mode: 'public',
+        webhook_config: { endpoint: webhook?.endpoint ?? '', secret: webhook?.secret ?? '' },
+      },
       input: body.input ?? {},
       output: null,
-      meta: { created_at: new Date().toISOString(), started_at: '0001-01-01T00:00:00Z', ended_at: '0001-01-01T00:00:00Z' },
+      meta: {
+        created_at: new Date().toISOString(),
+        started_at: '0001-01-01T00:00:00Z',
+        ended_at: '0001-01-01T00:00:00Z',
+      },
       detail: null,
       logs: [],
       error: { code: 0, raw_message: '', message: '', detail: null },
@@ -187,7 +197,9 @@ export class FakePiapi extends EventEmitter {
 
   /** The terminal tasks' ids. */
   terminalTaskIds(): string[] {
-    return [...this.tasks.values()].filter((task) => task.status === 'completed' || task.status === 'failed').map((task) => task.task_id);
+    return [...this.tasks.values()]
+      .filter((task) => task.status === 'completed' || task.status === 'failed')
+      .map((task) => task.task_id);
   }
 
   /** The notifications PiAPI gave up on after its last attempt. */
@@ -256,18 +268,24 @@ export class FakePiapi extends EventEmitter {
     const { status } = task;
     this.pendingDeliveries += 1;
     const attempt = (number: number): void => {
-      postWebhook(endpoint, typeof secret === 'string' ? secret : '', body, this.options.deliveryTimeoutMs, (result, outcome) => {
-        const failed = typeof result !== 'number' || result < 200 || result >= 300;
-        const dropped = failed && number >= ATTEMPTS;
-        const record: DeliveryAttempt = { taskId: task.task_id, status, timestamp, attempt: number, result, dropped };
-        this.deliveries.push(outcome === undefined ? record : { ...record, outcome });
-        if (failed && !dropped && !this.closed) {
-          this.later(RETRY_DELAY_MS, () => attempt(number + 1));
-        } else {
-          this.pendingDeliveries -= 1;
-        }
-        this.emit('change');
-      });
+      postWebhook(
+        endpoint,
+        typeof secret === 'string' ? secret : '',
+        body,
+        this.options.deliveryTimeoutMs,
+        (result, outcome) => {
+          const failed = typeof result !== 'number' || result < 200 || result >= 300;
+          const dropped = failed && number >= ATTEMPTS;
+          const record: DeliveryAttempt = { taskId: task.task_id, status, timestamp, attempt: number, result, dropped };
+          this.deliveries.push(outcome === undefined ? record : { ...record, outcome });
+          if (failed && !dropped && !this.closed) {
+            this.later(RETRY_DELAY_MS, () => attempt(number + 1));
+          } else {
+            this.pendingDeliveries -= 1;
+          }
+          this.emit('change');
+        },
+      );
     };
     attempt(1);
   }
@@ -290,7 +308,8 @@ export class FakePiapi extends EventEmitter {
       return send(res, 200, { code: 200, data: await this.createTask(body), message: 'success' });
     }
     const match = /^\/api\/v1\/task\/([^/]+)$/.exec(url.pathname);
-    if (req.method === 'GET' && match?.[1] !== undefined) return this.getTask(decodeURIComponent(match[1]), apiKey, res);
+    if (req.method === 'GET' && match?.[1] !== undefined)
+      return this.getTask(decodeURIComponent(match[1]), apiKey, res);
     return send(res, 404, { code: 404, data: null, message: 'no such route' });
   }
 

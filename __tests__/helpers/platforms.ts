@@ -8,7 +8,10 @@ import { javascriptPlatform, webPlatform } from '../../lib/web/platform.js';
 /** Every platform the entries can run on, by name: they must agree on every digest and key. */
 export const PLATFORMS: ReadonlyArray<[string, Platform]> = [
   ['node:crypto (the Node entries)', nodePlatform],
-  ['node:crypto without crypto.hash (Node < 20.12, other runtimes)', nodeCryptoPlatform({ crypto: { createHash: crypto.createHash, randomBytes: crypto.randomBytes }, buffer })],
+  [
+    'node:crypto without crypto.hash (Node < 20.12, other runtimes)',
+    nodeCryptoPlatform({ crypto: { createHash: crypto.createHash, randomBytes: crypto.randomBytes }, buffer }),
+  ],
   ['@noble/hashes (the Fetch entry without node:crypto)', javascriptPlatform],
   ['the Fetch entry here', webPlatform],
 ];

@@ -24,7 +24,11 @@ export function postWebhook(
     // A fresh connection each time: a pooled socket to a killed instance would fail for the wrong reason.
     agent: false,
     timeout: timeoutMs,
-    headers: { 'content-type': 'application/json', 'x-webhook-secret': secret, 'content-length': Buffer.byteLength(body) },
+    headers: {
+      'content-type': 'application/json',
+      'x-webhook-secret': secret,
+      'content-length': Buffer.byteLength(body),
+    },
   });
   req.on('response', (res) => {
     const outcome = res.headers['x-piapi-webhook-outcome'];

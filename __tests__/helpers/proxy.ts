@@ -50,7 +50,14 @@ export class Proxy {
   private tryBackend(port: number, req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<boolean> {
     return new Promise((resolve) => {
       let connected = false;
-      const upstream = request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers, agent: false });
+      const upstream = request({
+        host: '127.0.0.1',
+        port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+        agent: false,
+      });
       upstream.on('socket', (socket) => socket.once('connect', () => (connected = true)));
       upstream.on('response', (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);

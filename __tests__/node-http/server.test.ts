@@ -69,7 +69,12 @@ describe('piapiWebhook on bare node:http', () => {
   it('answers 413 for a body over the limit', async () => {
     const created = await listen({ limit: 1024 });
     server = created.server;
-    const response = await rawRequest(server, 'POST', JSON_HEADERS, Buffer.from(JSON.stringify(notification({ input: { prompt: 'x'.repeat(4096) } }))));
+    const response = await rawRequest(
+      server,
+      'POST',
+      JSON_HEADERS,
+      Buffer.from(JSON.stringify(notification({ input: { prompt: 'x'.repeat(4096) } }))),
+    );
     expect(response.status).toBe(413);
     expect(response.json?.['error']).toBe('payload_too_large');
   });
@@ -79,9 +84,16 @@ describe('piapiWebhook on bare node:http', () => {
     const held = new Promise<void>((resolve) => (release = resolve));
     const created = await listen({ onTask: () => held });
     server = created.server;
-    expect((await rawRequest(server, 'POST', JSON_HEADERS, Buffer.from(JSON.stringify(notification())))).status).toBe(200);
+    expect((await rawRequest(server, 'POST', JSON_HEADERS, Buffer.from(JSON.stringify(notification())))).status).toBe(
+      200,
+    );
     const drained = created.hook.drain(60_000);
-    const refused = await rawRequest(server, 'POST', JSON_HEADERS, Buffer.from(JSON.stringify(notification({ task_id: 'late' }))));
+    const refused = await rawRequest(
+      server,
+      'POST',
+      JSON_HEADERS,
+      Buffer.from(JSON.stringify(notification({ task_id: 'late' }))),
+    );
     expect(refused.status).toBe(503);
     release();
     await expect(drained).resolves.toEqual({ timedOut: false, pending: [] });

@@ -32,7 +32,20 @@ describe('the packed tarball', () => {
     tarball = join(dir, packed);
     cpSync(join(__dirname, 'consumer'), dir, { recursive: true });
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
-    sh(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, 'express@^5', 'express4@npm:express@^4', 'supertest@^7'], dir);
+    sh(
+      npm,
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        tarball,
+        'express@^5',
+        'express4@npm:express@^4',
+        'supertest@^7',
+      ],
+      dir,
+    );
   });
 
   afterAll(() => {
@@ -45,13 +58,18 @@ describe('the packed tarball', () => {
       .filter(Boolean)
       .map((file) => file.replace(/^package\//, ''));
     expect(files.filter((file) => !file.startsWith('dist/')).sort()).toEqual(['LICENSE', 'README.md', 'package.json']);
-    expect(files).toEqual(expect.arrayContaining(['dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.js', 'dist/esm/index.d.ts']));
+    expect(files).toEqual(
+      expect.arrayContaining(['dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.js', 'dist/esm/index.d.ts']),
+    );
   });
 
   it('ships the license of every package it bundles instead of installing', () => {
     // Installed, a package ships its own license; bundled, it is ours to ship (scripts/build.mjs writes the notices).
     const notices = readFileSync(join(dir, 'node_modules', 'piapi-webhook', 'dist', 'THIRD_PARTY_NOTICES.md'), 'utf8');
-    const installed = Object.keys((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
+    const installed = Object.keys(
+      (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> })
+        .dependencies,
+    );
     for (const bundled of ['lru-cache', 'bytes', 'content-type', '@noble/hashes']) {
       expect(installed).not.toContain(bundled);
       expect(notices).toMatch(new RegExp(`^## ${bundled.replace('/', '\\/')} \\d+\\.\\d+\\.\\d+ \\(\\S+\\)$`, 'm'));
@@ -61,24 +79,36 @@ describe('the packed tarball', () => {
   it.each([
     ['dist/esm/', 'import'],
     ['dist/cjs/', 'require'],
-  ] as const)('ships as JavaScript in %s only the entry points ("exports", "bin") and the chunks they share', (folder, condition) => {
-    // scripts/build.mjs bundles each format; tsc's per-module .js files would be dead code there.
-    type Manifest = { exports: Record<string, Partial<Record<string, { default: string }>>>; bin: Record<string, string> };
-    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Manifest;
-    const branches = Object.values(manifest.exports).flatMap((entry) => (entry[condition] === undefined ? [] : [entry[condition].default]));
-    const entries = [...branches, ...Object.values(manifest.bin)].map((file) => file.replace(/^\.\//, '')).filter((file) => file.startsWith(folder));
-    const javascript = sh('tar', ['-tzf', tarball], dir)
-      .split('\n')
-      .map((file) => file.replace(/^package\//, ''))
-      .filter((file) => file.startsWith(folder) && /\.[cm]?js$/.test(file));
-    expect(javascript.filter((file) => !entries.includes(file) && !file.startsWith(`${folder}chunks/`))).toEqual([]);
-    expect(javascript).toEqual(expect.arrayContaining(entries));
-  });
+  ] as const)(
+    'ships as JavaScript in %s only the entry points ("exports", "bin") and the chunks they share',
+    (folder, condition) => {
+      // scripts/build.mjs bundles each format; tsc's per-module .js files would be dead code there.
+      type Manifest = {
+        exports: Record<string, Partial<Record<string, { default: string }>>>;
+        bin: Record<string, string>;
+      };
+      const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Manifest;
+      const branches = Object.values(manifest.exports).flatMap((entry) =>
+        entry[condition] === undefined ? [] : [entry[condition].default],
+      );
+      const entries = [...branches, ...Object.values(manifest.bin)]
+        .map((file) => file.replace(/^\.\//, ''))
+        .filter((file) => file.startsWith(folder));
+      const javascript = sh('tar', ['-tzf', tarball], dir)
+        .split('\n')
+        .map((file) => file.replace(/^package\//, ''))
+        .filter((file) => file.startsWith(folder) && /\.[cm]?js$/.test(file));
+      expect(javascript.filter((file) => !entries.includes(file) && !file.startsWith(`${folder}chunks/`))).toEqual([]);
+      expect(javascript).toEqual(expect.arrayContaining(entries));
+    },
+  );
 
   it('has no script that runs when it is installed', () => {
     // npm 11 warns about install-time scripts on every install of a package that
     // keeps one (prepare included), so the build runs in prepack instead.
-    const manifest = JSON.parse(sh('tar', ['-xzOf', tarball, 'package/package.json'], dir)) as { scripts?: Record<string, string> };
+    const manifest = JSON.parse(sh('tar', ['-xzOf', tarball, 'package/package.json'], dir)) as {
+      scripts?: Record<string, string>;
+    };
     const installTime = ['preinstall', 'install', 'postinstall', 'prepare'];
     expect(Object.keys(manifest.scripts ?? {}).filter((name) => installTime.includes(name))).toEqual([]);
   });
@@ -136,7 +166,9 @@ describe('the packed tarball', () => {
           if (match) resolve(match[1]!);
         }),
       );
-      expect(sh(bin, ['send', url, '--secret', 'cli', '--fixture', 'luma-video-generation-completed'], dir)).toContain('200');
+      expect(sh(bin, ['send', url, '--secret', 'cli', '--fixture', 'luma-video-generation-completed'], dir)).toContain(
+        '200',
+      );
       expect(() => sh(bin, ['send', url, '--secret', 'wrong'], dir)).toThrow();
       // The listener prints each outcome as it happens; wait for both lines.
       const accepted = () => lines.some((line) => /accepted .*luma\/video_generation\s+completed/.test(line));
@@ -154,7 +186,13 @@ describe('the packed tarball', () => {
     const project = join(dir, 'readme-snippets');
     mkdirSync(project);
     for (const [, name, indent, code] of snippets) {
-      writeFileSync(join(project, name!), code!.split('\n').map((line) => line.slice(indent!.length)).join('\n'));
+      writeFileSync(
+        join(project, name!),
+        code!
+          .split('\n')
+          .map((line) => line.slice(indent!.length))
+          .join('\n'),
+      );
     }
     writeFileSync(join(project, 'package.json'), JSON.stringify({ type: 'commonjs' }));
     const modules = join(ROOT, 'node_modules');
@@ -171,7 +209,10 @@ describe('the packed tarball', () => {
       // The consumer project installs express and the package; the types come from this repository.
       paths: { express: [join(modules, '@types', 'express')], redis: [join(modules, 'redis')] },
     };
-    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: snippets.map(([, name]) => name) }));
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions, files: snippets.map(([, name]) => name) }),
+    );
     const tsc = require.resolve('typescript/bin/tsc');
     const result = spawnSync(process.execPath, [tsc, '-p', project], { cwd: project, encoding: 'utf8' });
     expect([result.status, result.stdout]).toEqual([0, '']);

@@ -41,7 +41,12 @@ function create(url: string): Promise<Response> {
   return fetch(`${piapi.url}/api/v1/task`, {
     method: 'POST',
     headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'm', task_type: 't', input: {}, config: { webhook_config: { endpoint: url, secret: 's3cret' } } }),
+    body: JSON.stringify({
+      model: 'm',
+      task_type: 't',
+      input: {},
+      config: { webhook_config: { endpoint: url, secret: 's3cret' } },
+    }),
   });
 }
 
@@ -49,18 +54,29 @@ describe('fake PiAPI', () => {
   it('creates a task, serves it with get-task, and sends pending, processing, completed webhooks with the secret', async () => {
     piapi = await FakePiapi.start({ apiKey: KEY, timeScale: 0.01, lifecycle });
     hook = await endpoint(() => 200);
-    const created = (await (await create(hook.url)).json()) as { code: number; data: { task_id: string; status: string } };
+    const created = (await (await create(hook.url)).json()) as {
+      code: number;
+      data: { task_id: string; status: string };
+    };
     expect(created).toMatchObject({ code: 200, message: 'success', data: { status: 'pending' } });
     await piapi.idle();
     expect(hook.received.map((r) => r.body.data.status)).toEqual(['pending', 'processing', 'completed']);
-    expect(hook.received.every((r) => r.headers['x-webhook-secret'] === 's3cret' && r.headers['content-type'] === 'application/json')).toBe(true);
+    expect(
+      hook.received.every(
+        (r) => r.headers['x-webhook-secret'] === 's3cret' && r.headers['content-type'] === 'application/json',
+      ),
+    ).toBe(true);
     const got = await fetch(`${piapi.url}/api/v1/task/${created.data.task_id}`, { headers: { 'x-api-key': KEY } });
     expect(await got.json()).toMatchObject({ code: 200, data: { task_id: created.data.task_id, status: 'completed' } });
     expect(piapi.dropped()).toEqual([]);
   });
 
   it('retries a failed delivery after 5 s (scaled), 3 attempts in all, with the same body, then drops it', async () => {
-    piapi = await FakePiapi.start({ apiKey: KEY, timeScale: 0.02, lifecycle: () => ({ pendingMs: 60_000, processingMs: 0, outcome: 'failed' }) });
+    piapi = await FakePiapi.start({
+      apiKey: KEY,
+      timeScale: 0.02,
+      lifecycle: () => ({ pendingMs: 60_000, processingMs: 0, outcome: 'failed' }),
+    });
     hook = await endpoint(() => 500);
     await create(hook.url);
     await eventually(() => piapi.dropped().length === 1, 'the pending notification to be dropped');
@@ -83,13 +99,26 @@ describe('fake PiAPI', () => {
     await new Promise((resolve) => hook?.server.close(resolve));
     await create(url);
     await piapi.idle();
-    expect(piapi.deliveries.filter((d) => d.status === 'completed').map((d) => d.result)).toEqual(['ECONNREFUSED', 'ECONNREFUSED', 'ECONNREFUSED']);
+    expect(piapi.deliveries.filter((d) => d.status === 'completed').map((d) => d.result)).toEqual([
+      'ECONNREFUSED',
+      'ECONNREFUSED',
+      'ECONNREFUSED',
+    ]);
     expect(piapi.dropped()).toHaveLength(3);
   });
 
   it.each([
-    ['a wrong API key on create', () => fetch(`${piapi.url}/api/v1/task`, { method: 'POST', headers: { 'x-api-key': 'no' }, body: '{}' }), 401],
-    ['a create without model', () => fetch(`${piapi.url}/api/v1/task`, { method: 'POST', headers: { 'x-api-key': KEY }, body: '{"task_type":"t"}' }), 400],
+    [
+      'a wrong API key on create',
+      () => fetch(`${piapi.url}/api/v1/task`, { method: 'POST', headers: { 'x-api-key': 'no' }, body: '{}' }),
+      401,
+    ],
+    [
+      'a create without model',
+      () =>
+        fetch(`${piapi.url}/api/v1/task`, { method: 'POST', headers: { 'x-api-key': KEY }, body: '{"task_type":"t"}' }),
+      400,
+    ],
     ['an unknown task', () => fetch(`${piapi.url}/api/v1/task/nope`, { headers: { 'x-api-key': KEY } }), 404],
     ['a wrong API key on get', () => fetch(`${piapi.url}/api/v1/task/nope`, { headers: { 'x-api-key': 'no' } }), 401],
   ])('answers %s with an envelope and HTTP %i', async (_name, call, status) => {

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { PiapiWebhookConfigError } from '../../lib/index.js';
-import { createPiapiClient, parseRetryAfter, type PiapiClientOptions, type TaskLookup } from '../../lib/recovery/piapi-client.js';
+import {
+  createPiapiClient,
+  parseRetryAfter,
+  type PiapiClientOptions,
+  type TaskLookup,
+} from '../../lib/recovery/piapi-client.js';
 import { FakePiapi } from '../helpers/fake-piapi.js';
 
 const API_KEY = 'sk-live-never-shown-0123456789';
@@ -15,28 +20,37 @@ afterEach(async () => {
 });
 
 /** A client of the fake whose back-off only records what it would have waited. */
-function client(options: Partial<PiapiClientOptions> = {}): { getTask(id: string): Promise<TaskLookup>; waits: number[] } {
+function client(options: Partial<PiapiClientOptions> = {}): {
+  getTask(id: string): Promise<TaskLookup>;
+  waits: number[];
+} {
   const waits: number[] = [];
   const sleep = async (ms: number): Promise<void> => void waits.push(ms);
   return { ...createPiapiClient({ apiKey: API_KEY, baseUrl: piapi.url, sleep, random: () => 0.5, ...options }), waits };
 }
 
 async function createdTaskId(): Promise<string> {
-  return (await piapi.createTask({ model: 'Qubico/flux1-dev', task_type: 'txt2img', input: { prompt: 'a cat' } })).task_id;
+  return (await piapi.createTask({ model: 'Qubico/flux1-dev', task_type: 'txt2img', input: { prompt: 'a cat' } }))
+    .task_id;
 }
 
 /** Every string a lookup result could carry into a log: its error's message, name, stack and JSON. */
 function everyText(lookup: TaskLookup): string {
   if (lookup.kind !== 'unavailable') return JSON.stringify(lookup);
   const { error } = lookup;
-  return [error.message, error.name, error.stack, JSON.stringify(error), String(error), JSON.stringify(lookup)].join('\n');
+  return [error.message, error.name, error.stack, JSON.stringify(error), String(error), JSON.stringify(lookup)].join(
+    '\n',
+  );
 }
 
 describe('PiAPI get-task client', () => {
   it('returns the envelope data of a known task, asking with the API key', async () => {
     const id = await createdTaskId();
     const lookup = await client().getTask(id);
-    expect(lookup).toEqual({ kind: 'found', task: expect.objectContaining({ task_id: id, status: 'pending', model: 'Qubico/flux1-dev' }) });
+    expect(lookup).toEqual({
+      kind: 'found',
+      task: expect.objectContaining({ task_id: id, status: 'pending', model: 'Qubico/flux1-dev' }),
+    });
     expect(piapi.getRequests.map((request) => request.apiKey)).toEqual([API_KEY]);
   });
 
@@ -50,7 +64,10 @@ describe('PiAPI get-task client', () => {
     ['HTTP 404 with a not-found envelope', { status: 404, body: { code: 404, data: null, message: 'task not found' } }],
     ['HTTP 404 with no body', { status: 404, body: '' }],
     ['HTTP 200 with envelope code 404', { status: 200, body: { code: 404, data: null, message: 'no' } }],
-    ['HTTP 200 with a not-found message', { status: 200, body: { code: 10002, data: null, message: 'Task not found' } }],
+    [
+      'HTTP 200 with a not-found message',
+      { status: 200, body: { code: 10002, data: null, message: 'Task not found' } },
+    ],
   ])('reports not_found, without retrying, for %s', async (_name, fault) => {
     piapi.failGets(1, fault);
     const c = client();
@@ -65,7 +82,11 @@ describe('PiAPI get-task client', () => {
 
   it('waits out a 429 for as long as Retry-After says, then returns the task', async () => {
     const id = await createdTaskId();
-    piapi.failGets(1, { status: 429, headers: { 'retry-after': '7' }, body: { code: 429, data: null, message: 'rate limited' } });
+    piapi.failGets(1, {
+      status: 429,
+      headers: { 'retry-after': '7' },
+      body: { code: 429, data: null, message: 'rate limited' },
+    });
     const c = client();
     expect(await c.getTask(id)).toMatchObject({ kind: 'found', task: { task_id: id } });
     expect(c.waits).toEqual([7000]);
@@ -81,7 +102,7 @@ describe('PiAPI get-task client', () => {
     expect(c.waits).toEqual([4000]);
   });
 
-  it('caps a long Retry-After at maxDelayMs, and reports PiAPI\'s advice once its attempts are spent', async () => {
+  it("caps a long Retry-After at maxDelayMs, and reports PiAPI's advice once its attempts are spent", async () => {
     piapi.failGets(2, { status: 429, headers: { 'retry-after': '3600' } });
     const c = client({ maxAttempts: 2, maxDelayMs: 20_000 });
     const lookup = await c.getTask(await createdTaskId());
@@ -112,12 +133,15 @@ describe('PiAPI get-task client', () => {
     ['HTTP 400', 1, { status: 400, body: { code: 400, data: null, message: 'bad request' } }],
     ['an envelope code 400', 1, { status: 200, body: { code: 400, data: null, message: 'invalid request' } }],
     ['code 200 without data', 1, { status: 200, body: { code: 200, data: null, message: 'success' } }],
-  ])('reports %s as unavailable after %i request(s): retried only where that can help', async (_name, requests, fault) => {
-    piapi.failGets(10, fault);
-    const lookup = await client().getTask(await createdTaskId());
-    expect(lookup.kind).toBe('unavailable');
-    expect(piapi.getRequests).toHaveLength(requests);
-  });
+  ])(
+    'reports %s as unavailable after %i request(s): retried only where that can help',
+    async (_name, requests, fault) => {
+      piapi.failGets(10, fault);
+      const lookup = await client().getTask(await createdTaskId());
+      expect(lookup.kind).toBe('unavailable');
+      expect(piapi.getRequests).toHaveLength(requests);
+    },
+  );
 
   it('gives up on an endpoint that never answers, after timeoutMs per attempt', async () => {
     piapi.hangGets(2);
@@ -137,7 +161,12 @@ describe('PiAPI get-task client', () => {
   it('reports a network error as unavailable with its cause', async () => {
     const url = piapi.url;
     await piapi.close();
-    const lookup = await createPiapiClient({ apiKey: API_KEY, baseUrl: url, maxAttempts: 2, sleep: async () => undefined }).getTask('x');
+    const lookup = await createPiapiClient({
+      apiKey: API_KEY,
+      baseUrl: url,
+      maxAttempts: 2,
+      sleep: async () => undefined,
+    }).getTask('x');
     expect(lookup).toMatchObject({ kind: 'unavailable' });
     expect(lookup.kind === 'unavailable' && lookup.error.message).toMatch(/ECONNREFUSED/);
     piapi = await FakePiapi.start({ apiKey: API_KEY, webhooks: false });
@@ -169,20 +198,23 @@ describe('PiAPI get-task client', () => {
     expect(everyText(fromEnvelope)).toContain('invalid api key [redacted]');
   });
 
-  it.each([301, 302, 303, 307, 308])('reports a %i redirect as a failed lookup and never follows it with the API key', async (status) => {
-    // Another origin (another port), which would hear x-api-key if the redirect were followed.
-    const elsewhere = await FakePiapi.start({ apiKey: 'another-key', webhooks: false });
-    try {
-      const location = `${elsewhere.url}/api/v1/task/a`;
-      piapi.failGets(1, { status, body: '', headers: { location } });
-      const lookup = await client({ maxAttempts: 1 }).getTask('a');
-      expect(lookup).toMatchObject({ kind: 'unavailable', error: { status } });
-      expect(everyText(lookup)).toContain('not followed');
-      expect(elsewhere.getRequests).toEqual([]);
-    } finally {
-      await elsewhere.close();
-    }
-  });
+  it.each([301, 302, 303, 307, 308])(
+    'reports a %i redirect as a failed lookup and never follows it with the API key',
+    async (status) => {
+      // Another origin (another port), which would hear x-api-key if the redirect were followed.
+      const elsewhere = await FakePiapi.start({ apiKey: 'another-key', webhooks: false });
+      try {
+        const location = `${elsewhere.url}/api/v1/task/a`;
+        piapi.failGets(1, { status, body: '', headers: { location } });
+        const lookup = await client({ maxAttempts: 1 }).getTask('a');
+        expect(lookup).toMatchObject({ kind: 'unavailable', error: { status } });
+        expect(everyText(lookup)).toContain('not followed');
+        expect(elsewhere.getRequests).toEqual([]);
+      } finally {
+        await elsewhere.close();
+      }
+    },
+  );
 
   it.each([
     ['apiKey', { apiKey: '' }, '"recovery.apiKey"'],
@@ -213,7 +245,8 @@ describe('PiAPI get-task client portability', () => {
     if (seen.has(file)) return seen;
     const text = readFileSync(file, 'utf8');
     seen.set(file, text);
-    for (const [, specifier] of text.matchAll(/from '(\.{1,2}\/[^']+)\.js'/g)) sources(join(dirname(file), `${specifier}.ts`), seen);
+    for (const [, specifier] of text.matchAll(/from '(\.{1,2}\/[^']+)\.js'/g))
+      sources(join(dirname(file), `${specifier}.ts`), seen);
     return seen;
   }
 

@@ -5,7 +5,14 @@
  */
 import request from 'supertest';
 import express from 'express';
-import { memoryStore, piapiWebhook, type PiapiTask, type PiapiWebhookContext, type PiapiWebhookOptions, type WebhookOutcome } from '../../lib/index.js';
+import {
+  memoryStore,
+  piapiWebhook,
+  type PiapiTask,
+  type PiapiWebhookContext,
+  type PiapiWebhookOptions,
+  type WebhookOutcome,
+} from '../../lib/index.js';
 import { FakePiapi } from '../helpers/fake-piapi.js';
 import { SECRET } from '../helpers/notifications.js';
 
@@ -29,7 +36,11 @@ interface Handled {
   context: PiapiWebhookContext;
 }
 
-function createHook(options: Omit<Partial<PiapiWebhookOptions>, "recovery"> & { recovery?: Partial<NonNullable<PiapiWebhookOptions["recovery"]>> } = {}) {
+function createHook(
+  options: Omit<Partial<PiapiWebhookOptions>, 'recovery'> & {
+    recovery?: Partial<NonNullable<PiapiWebhookOptions['recovery']>>;
+  } = {},
+) {
   const handled: Handled[] = [];
   const outcomes: WebhookOutcome[] = [];
   const { recovery, ...rest } = options;
@@ -47,7 +58,11 @@ function createHook(options: Omit<Partial<PiapiWebhookOptions>, "recovery"> & { 
 }
 
 async function createTask(): Promise<PiapiTask> {
-  return piapi.createTask({ model: 'midjourney', task_type: 'imagine', config: { webhook_config: { endpoint: 'http://127.0.0.1:9/unreachable', secret: SECRET } } });
+  return piapi.createTask({
+    model: 'midjourney',
+    task_type: 'imagine',
+    config: { webhook_config: { endpoint: 'http://127.0.0.1:9/unreachable', secret: SECRET } },
+  });
 }
 
 function finish(task: PiapiTask, status: 'completed' | 'failed' = 'completed'): void {
@@ -70,7 +85,11 @@ describe('recovery', () => {
     later(10_000);
     expect(await hook.reconcile()).toMatchObject({ checked: 1, recovered: [task.task_id] });
     expect(handled).toHaveLength(1);
-    expect(handled[0]!.task).toMatchObject({ task_id: task.task_id, status: 'completed', output: { image_url: 'https://img.example.com/done.png' } });
+    expect(handled[0]!.task).toMatchObject({
+      task_id: task.task_id,
+      status: 'completed',
+      output: { image_url: 'https://img.example.com/done.png' },
+    });
     expect(handled[0]!.context).toMatchObject({ source: 'recovery', attempt: 1 });
     expect(outcomes.map((outcome) => outcome.type)).toContain('recovered');
     // Handled: no longer watched, and a late webhook of the same end is a duplicate.
@@ -142,7 +161,12 @@ describe('recovery', () => {
     const task = await createTask();
     finish(task);
     await hook.watch(task.task_id);
-    expect(await hook.deliver({ timestamp: Math.floor(now / 1000), data: piapi.tasks.get(task.task_id)! }, { source: 'webhook' })).toMatchObject({ status: 'failed' });
+    expect(
+      await hook.deliver(
+        { timestamp: Math.floor(now / 1000), data: piapi.tasks.get(task.task_id)! },
+        { source: 'webhook' },
+      ),
+    ).toMatchObject({ status: 'failed' });
     later();
     expect(await hook.reconcile()).toMatchObject({ recovered: [task.task_id] });
     expect(attempts).toEqual([1, 2]);
@@ -165,10 +189,15 @@ describe('recovery', () => {
     expect([refused.status, refused.body.error]).toEqual([400, 'unverified']);
 
     finish(task);
-    const genuine = await post({ ...piapi.tasks.get(task.task_id)!, output: { image_url: 'https://evil.example.com/x.png' } });
+    const genuine = await post({
+      ...piapi.tasks.get(task.task_id)!,
+      output: { image_url: 'https://evil.example.com/x.png' },
+    });
     expect(genuine.status).toBe(200);
     await hook.settled();
-    expect(handled.map(({ task: handedTask }) => handedTask.output)).toEqual([{ image_url: 'https://img.example.com/done.png' }]);
+    expect(handled.map(({ task: handedTask }) => handedTask.output)).toEqual([
+      { image_url: 'https://img.example.com/done.png' },
+    ]);
   });
 
   it('answers 503 verify_unavailable when PiAPI cannot confirm now, so PiAPI retries', async () => {

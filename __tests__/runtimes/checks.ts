@@ -39,9 +39,17 @@ export async function post(url: string, body: string, secret = SECRET): Promise<
  * then fails its own write (EPIPE) and loses the answer, while this one keeps
  * reading. It resolves only on events, never on a timer.
  */
-export function rawPost(hookUrl: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: unknown }> {
+export function rawPost(
+  hookUrl: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; body: unknown }> {
   const { hostname, port, pathname } = new URL(hookUrl);
-  const head = [`POST ${pathname} HTTP/1.1`, `host: ${hostname}:${port}`, ...Object.entries({ ...deliveryHeaders(SECRET), ...headers }).map(([k, v]) => `${k}: ${v}`)];
+  const head = [
+    `POST ${pathname} HTTP/1.1`,
+    `host: ${hostname}:${port}`,
+    ...Object.entries({ ...deliveryHeaders(SECRET), ...headers }).map(([k, v]) => `${k}: ${v}`),
+  ];
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname);
     let received = Buffer.alloc(0);
@@ -60,7 +68,10 @@ export function rawPost(hookUrl: string, headers: Record<string, string>, body: 
         // Chunked: complete at the last chunk; a body of one JSON value is all we need.
         const chunked = rest.toString('utf8');
         if (!chunked.includes('\r\n0\r\n\r\n')) return undefined;
-        bodyText = chunked.split('\r\n').filter((_, index) => index % 2 === 1).join('');
+        bodyText = chunked
+          .split('\r\n')
+          .filter((_, index) => index % 2 === 1)
+          .join('');
       }
       try {
         return { status, body: JSON.parse(bodyText) as unknown };
@@ -109,7 +120,10 @@ export async function expectReceiverBehaviour(url: string, hookUrl = `${url}/hoo
   expect(await post(hookUrl, JSON.stringify(genuine))).toEqual({ status: 200, body: { ok: true } });
   expect(await waitUntilHandled(url, genuineId)).toEqual([genuineId]);
 
-  expect(await post(hookUrl, JSON.stringify(createNotification()), 'wrong-secret')).toMatchObject({ status: 401, body: { error: 'invalid_secret' } });
+  expect(await post(hookUrl, JSON.stringify(createNotification()), 'wrong-secret')).toMatchObject({
+    status: 401,
+    body: { error: 'invalid_secret' },
+  });
 
   expect(await post(hookUrl, JSON.stringify(genuine))).toEqual({ status: 200, body: { ok: true } });
   const later = createNotification();
@@ -118,7 +132,9 @@ export async function expectReceiverBehaviour(url: string, hookUrl = `${url}/hoo
 
   const oversized = JSON.stringify({ ...createNotification(), padding: 'x'.repeat(16 * 1024) });
   const tooLarge = { status: 413, body: expect.objectContaining({ error: 'payload_too_large' }) };
-  expect(await rawPost(hookUrl, { 'content-length': String(Buffer.byteLength(oversized)) }, oversized)).toEqual(tooLarge);
+  expect(await rawPost(hookUrl, { 'content-length': String(Buffer.byteLength(oversized)) }, oversized)).toEqual(
+    tooLarge,
+  );
   expect(await rawPost(hookUrl, { 'transfer-encoding': 'chunked' }, streamedPastLimit(9))).toEqual(tooLarge);
   expect(await handled(url)).toEqual([genuineId, later.data.task_id]);
 }

@@ -5,7 +5,19 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
@@ -55,7 +67,10 @@ export async function packTarball(): Promise<string> {
   if (existsSync(cached)) return cached;
   const staging = mkdtempSync(join(tmpdir(), 'piapi-webhook-staging-'));
   try {
-    cpSync(ROOT, staging, { recursive: true, filter: (source) => !SKIPPED.has(relative(ROOT, source).split(/[\\/]/)[0] ?? '') });
+    cpSync(ROOT, staging, {
+      recursive: true,
+      filter: (source) => !SKIPPED.has(relative(ROOT, source).split(/[\\/]/)[0] ?? ''),
+    });
     symlinkSync(join(ROOT, 'node_modules'), join(staging, 'node_modules'), 'dir');
     await sh(process.execPath, ['scripts/build.mjs'], staging);
     // --ignore-scripts: `prepare` would build again; the build above is the fresh one.
@@ -106,4 +121,3 @@ export async function runtimeBinaries(): Promise<string> {
   }
   return bin;
 }
-

@@ -29,7 +29,9 @@ describe('the Next.js example with the packed tarball', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'piapi-webhook-nextjs-'));
     cpSync(EXAMPLE, dir, { recursive: true, filter: (source) => !/[\\/](node_modules|\.next)$/.test(source) });
-    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
     manifest.dependencies['piapi-webhook'] = `file:${await packTarball()}`;
     writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
     const options = { cwd: dir, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 };
@@ -37,8 +39,15 @@ describe('the Next.js example with the packed tarball', () => {
     const next = join(dir, 'node_modules', 'next', 'dist', 'bin', 'next');
     await run(process.execPath, [next, 'build'], options);
     const port = await freePort();
-    const ready = (line: string): string | undefined => (/Ready in/.test(line) ? `http://127.0.0.1:${port}` : undefined);
-    server = await startServer(process.execPath, [next, 'start', '-p', String(port), '-H', '127.0.0.1'], dir, env, ready);
+    const ready = (line: string): string | undefined =>
+      /Ready in/.test(line) ? `http://127.0.0.1:${port}` : undefined;
+    server = await startServer(
+      process.execPath,
+      [next, 'start', '-p', String(port), '-H', '127.0.0.1'],
+      dir,
+      env,
+      ready,
+    );
   });
 
   afterAll(async () => {
@@ -49,7 +58,8 @@ describe('the Next.js example with the packed tarball', () => {
   const hook = (): string => `${server.url}/api/piapi/webhook`;
   /** The example's onTask prints `[piapi] handled <task_id> …` for each task it handles. */
   const handledLine = (taskId: string): RegExp => new RegExp(`^\\[piapi\\] handled ${taskId} `);
-  const timesHandled = (taskId: string): number => server.output.filter((line) => handledLine(taskId).test(line)).length;
+  const timesHandled = (taskId: string): number =>
+    server.output.filter((line) => handledLine(taskId).test(line)).length;
 
   it('answers a genuine delivery 200 and runs onTask through after(), and answers the duplicate without handling it', async () => {
     const genuine = createNotification();
@@ -65,13 +75,18 @@ describe('the Next.js example with the packed tarball', () => {
   });
 
   it('answers a wrong secret 401', async () => {
-    expect(await post(hook(), JSON.stringify(createNotification()), 'wrong-secret')).toMatchObject({ status: 401, body: { error: 'invalid_secret' } });
+    expect(await post(hook(), JSON.stringify(createNotification()), 'wrong-secret')).toMatchObject({
+      status: 401,
+      body: { error: 'invalid_secret' },
+    });
   });
 
   it('answers a body over the 1 MB default limit 413, announced or streamed', async () => {
     const oversized = JSON.stringify({ ...createNotification(), padding: 'x'.repeat(1100 * 1024) });
     const tooLarge = { status: 413, body: expect.objectContaining({ error: 'payload_too_large' }) };
-    expect(await rawPost(hook(), { 'content-length': String(Buffer.byteLength(oversized)) }, oversized)).toEqual(tooLarge);
+    expect(await rawPost(hook(), { 'content-length': String(Buffer.byteLength(oversized)) }, oversized)).toEqual(
+      tooLarge,
+    );
     expect(await rawPost(hook(), { 'transfer-encoding': 'chunked' }, streamedPastLimit(1100))).toEqual(tooLarge);
   });
 

@@ -18,7 +18,12 @@ describe('the packed tarball on Node servers', () => {
   let dir: string;
 
   beforeAll(async () => {
-    dir = await consumerProject(await packTarball(), ['hono@^4', '@hono/node-server@^2', 'hono-node-server-1@npm:@hono/node-server@^1', 'fastify@^5']);
+    dir = await consumerProject(await packTarball(), [
+      'hono@^4',
+      '@hono/node-server@^2',
+      'hono-node-server-1@npm:@hono/node-server@^1',
+      'fastify@^5',
+    ]);
   }, INSTALL_DEADLINE_MS);
 
   afterAll(() => {
@@ -31,7 +36,8 @@ describe('the packed tarball on Node servers', () => {
     server = undefined;
   });
 
-  const start = async (app: string): Promise<RunningServer> => (server = await startServer(process.execPath, [join(dir, app)], dir));
+  const start = async (app: string): Promise<RunningServer> =>
+    (server = await startServer(process.execPath, [join(dir, app)], dir));
 
   it('holds on node:http, with the middleware as the whole server', async () => {
     const { url, output } = await start('node-http.mjs');

@@ -71,8 +71,20 @@ describe('the packed tarball in Bun, Deno and workerd', () => {
   it('holds in Deno.serve, from the node_modules dir npm installed', async () => {
     const denoDir = join(dir, '.deno');
     mkdirSync(denoDir);
-    const args = ['run', '--node-modules-dir=manual', '--no-remote', '--allow-net=127.0.0.1', '--allow-read', '--allow-env', 'deno.mjs'];
-    server = await startServer(join(bin, 'deno'), args, dir, { DENO_DIR: denoDir, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' });
+    const args = [
+      'run',
+      '--node-modules-dir=manual',
+      '--no-remote',
+      '--allow-net=127.0.0.1',
+      '--allow-read',
+      '--allow-env',
+      'deno.mjs',
+    ];
+    server = await startServer(join(bin, 'deno'), args, dir, {
+      DENO_DIR: denoDir,
+      DENO_NO_UPDATE_CHECK: '1',
+      NO_COLOR: '1',
+    });
     expect(await lendsNodeModules(server.url)).toBe(true);
     await expectReceiverBehaviour(server.url);
   });
@@ -81,7 +93,11 @@ describe('the packed tarball in Bun, Deno and workerd', () => {
   async function serveWorker(worker: string, flags: readonly string[] = []): Promise<RunningServer> {
     // A bundle for the workerd condition, with no Node built-ins to fall back on: a node:* import fails here.
     const esbuildArgs = [worker, '--bundle', '--format=esm', '--platform=neutral', '--main-fields=module,main'];
-    execFileSync(join(bin, 'esbuild'), [...esbuildArgs, '--conditions=workerd,worker', '--outfile=worker.bundle.js', '--log-level=warning'], { cwd: dir });
+    execFileSync(
+      join(bin, 'esbuild'),
+      [...esbuildArgs, '--conditions=workerd,worker', '--outfile=worker.bundle.js', '--log-level=warning'],
+      { cwd: dir },
+    );
     const port = await freePort();
     writeFileSync(join(dir, 'worker.capnp'), workerdConfig(port, flags));
     return startSilentServer(join(bin, 'workerd'), ['serve', 'worker.capnp'], dir, `http://127.0.0.1:${port}`);
@@ -96,12 +112,15 @@ describe('the packed tarball in Bun, Deno and workerd', () => {
   it.each([
     ['a module worker passing its ctx', 'worker.mjs'],
     ['Hono passing c.executionCtx', 'hono-worker.mjs'],
-  ])('holds in workerd without nodejs_compat, where eval is refused, with onTask kept alive by waitUntil: %s', async (_name, worker) => {
-    server = await serveWorker(worker);
-    expect(await lendsNodeModules(server.url)).toBe(false);
-    // The apps' onTask awaits a timer before it records: after the answer, only waitUntil keeps that alive here.
-    await expectReceiverBehaviour(server.url);
-  });
+  ])(
+    'holds in workerd without nodejs_compat, where eval is refused, with onTask kept alive by waitUntil: %s',
+    async (_name, worker) => {
+      server = await serveWorker(worker);
+      expect(await lendsNodeModules(server.url)).toBe(false);
+      // The apps' onTask awaits a timer before it records: after the answer, only waitUntil keeps that alive here.
+      await expectReceiverBehaviour(server.url);
+    },
+  );
 
   it('holds in workerd with nodejs_compat, hashing with the node:crypto it lends', async () => {
     server = await serveWorker('worker.mjs', ['nodejs_compat']);

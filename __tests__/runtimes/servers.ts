@@ -84,7 +84,12 @@ export async function waitForOutput(server: RunningServer, pattern: RegExp): Pro
  * Starts a server that prints nothing when it listens (workerd) on a known port,
  * and resolves once it answers `GET /handled`, polling until the deadline.
  */
-export async function startSilentServer(command: string, args: string[], cwd: string, url: string): Promise<RunningServer> {
+export async function startSilentServer(
+  command: string,
+  args: string[],
+  cwd: string,
+  url: string,
+): Promise<RunningServer> {
   const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => output.push(line));
@@ -92,7 +97,8 @@ export async function startSilentServer(command: string, args: string[], cwd: st
   const stop = stopper(child);
   const deadline = Date.now() + DEADLINE_MS;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${command} exited (${child.exitCode}) before answering\n${output.join('\n')}`);
+    if (child.exitCode !== null)
+      throw new Error(`${command} exited (${child.exitCode}) before answering\n${output.join('\n')}`);
     try {
       if ((await fetch(`${url}/handled`)).ok) return { url, output, stop };
     } catch {
@@ -105,4 +111,3 @@ export async function startSilentServer(command: string, args: string[], cwd: st
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
-

@@ -107,8 +107,10 @@ describe('memoryStore', () => {
     }
     // Every key is past the replay window; only the first half has expired.
     now += 700_000;
-    for (let index = 0; index < 50; index += 1) expect(store.claim(`new${index}`, 'o', LEASE_MS)).toEqual({ state: 'claimed', attempt: 1 });
-    for (let index = 50; index < 100; index += 1) expect(store.claim(`k${index}`, 'o', LEASE_MS)).toEqual({ state: 'done' });
+    for (let index = 0; index < 50; index += 1)
+      expect(store.claim(`new${index}`, 'o', LEASE_MS)).toEqual({ state: 'claimed', attempt: 1 });
+    for (let index = 50; index < 100; index += 1)
+      expect(store.claim(`k${index}`, 'o', LEASE_MS)).toEqual({ state: 'done' });
   });
 
   it('looks for expired keys in a full store at most once a second, not once per delivery (each look visits every key)', () => {
@@ -120,7 +122,8 @@ describe('memoryStore', () => {
         store.claim(`k${index}`, 'o', LEASE_MS);
         store.complete(`k${index}`, 'o', TTL_S);
       }
-      for (let index = 0; index < 1000; index += 1) expect(store.claim(`new${index}`, 'o', LEASE_MS)).toEqual({ state: 'full' });
+      for (let index = 0; index < 1000; index += 1)
+        expect(store.claim(`new${index}`, 'o', LEASE_MS)).toEqual({ state: 'full' });
       expect(purges).toHaveBeenCalledTimes(1);
       now += 1000;
       expect(store.claim('later', 'o', LEASE_MS)).toEqual({ state: 'full' });

@@ -2,7 +2,13 @@ import { createClient } from 'redis';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import express from 'express';
-import { PiapiWebhookConfigError, PiapiWebhookStoreError, piapiWebhook, type PiapiTask, type WebhookOutcome } from '../../lib/index.js';
+import {
+  PiapiWebhookConfigError,
+  PiapiWebhookStoreError,
+  piapiWebhook,
+  type PiapiTask,
+  type WebhookOutcome,
+} from '../../lib/index.js';
 import { redisStore, type RedisClientLike } from '../../lib/redis.js';
 import { settle } from '../helpers/apps.js';
 import { notification, NOW_MS, NOW_S, SECRET } from '../helpers/notifications.js';
@@ -47,7 +53,11 @@ const clients: Array<[string, ClientKind]> = [
 
 /** Waits until the client has reconnected and answers commands. */
 async function reachable(client: TestClient): Promise<void> {
-  const answers = () => client.del('piapi-webhook-test:probe').then(() => true, () => false);
+  const answers = () =>
+    client.del('piapi-webhook-test:probe').then(
+      () => true,
+      () => false,
+    );
   await eventually(answers, 'Redis to come back');
 }
 
@@ -67,7 +77,9 @@ describe('redisStore setup', () => {
   });
 
   it('refuses a prefix that is not a string', () => {
-    expect(() => redisStore({ call: async () => 'OK' }, { prefix: 1 as unknown as string })).toThrow('"redisStore.prefix"');
+    expect(() => redisStore({ call: async () => 'OK' }, { prefix: 1 as unknown as string })).toThrow(
+      '"redisStore.prefix"',
+    );
   });
 });
 
@@ -137,7 +149,10 @@ describeWithRedis.each(clients)('redisStore with %s', (_name, kind) => {
     await store.claim('k', 'o', LEASE_MS, { taskId: 't', dueAt: 100, now: 50 });
     await store.watch('t', 999, 60);
     expect(await store.takeDueWatches(99, 10, 500)).toEqual([]);
-    const [first, second] = await Promise.all([store.takeDueWatches(100, 10, 500), redisStore(client, { prefix }).takeDueWatches(100, 10, 500)]);
+    const [first, second] = await Promise.all([
+      store.takeDueWatches(100, 10, 500),
+      redisStore(client, { prefix }).takeDueWatches(100, 10, 500),
+    ]);
     expect([...first!, ...second!]).toEqual([{ taskId: 't', watchedAt: 50, checks: 0 }]);
     await store.rescheduleWatch('t', 450, 1);
     expect(await store.takeDueWatches(450, 10, 900)).toEqual([{ taskId: 't', watchedAt: 50, checks: 1 }]);
@@ -156,7 +171,12 @@ describeWithRedis.each(clients)('redisStore with %s', (_name, kind) => {
   it("reports a client's connection errors through onError instead of crashing, when the app attached no listener", async () => {
     const bare = await kind.connect(server.url, { errorListener: false });
     const errors: unknown[] = [];
-    piapiWebhook({ secret: SECRET, onTask: () => undefined, store: redisStore(bare), onError: (error) => void errors.push(error) });
+    piapiWebhook({
+      secret: SECRET,
+      onTask: () => undefined,
+      store: redisStore(bare),
+      onError: (error) => void errors.push(error),
+    });
     expect(bare.listenerCount('error')).toBe(1);
     await server.stop();
     await eventually(() => errors.length > 0, 'the connection error to be reported');
@@ -175,14 +195,25 @@ describeWithRedis.each(clients)('redisStore with %s', (_name, kind) => {
       const handled: string[] = [];
       const app = (store: ReturnType<typeof redisStore>) => {
         const instance = express();
-        instance.post('/hook', piapiWebhook({ secret: SECRET, now: () => NOW_MS, store, onTask: (task) => void handled.push(deliveryOf(task)) }));
+        instance.post(
+          '/hook',
+          piapiWebhook({
+            secret: SECRET,
+            now: () => NOW_MS,
+            store,
+            onTask: (task) => void handled.push(deliveryOf(task)),
+          }),
+        );
         return instance.listen(0);
       };
       const deliveryOf = (task: PiapiTask) => `${task.task_id}/${task.status}`;
       const servers = [app(redisStore(client, { prefix })), app(redisStore(second, { prefix }))];
       try {
         const deliveries = Array.from({ length: 40 }, (_, index) =>
-          notification({ task_id: `task-${index % 10}`, status: index % 2 === 0 ? 'processing' : 'completed' }, NOW_S - (index % 2)),
+          notification(
+            { task_id: `task-${index % 10}`, status: index % 2 === 0 ? 'processing' : 'completed' },
+            NOW_S - (index % 2),
+          ),
         );
         // Every delivery three times, to both instances, all at once.
         const sends = deliveries.flatMap((body, index) =>
@@ -213,19 +244,23 @@ describeWithRedis.each(clients)('redisStore with %s', (_name, kind) => {
     const errors: unknown[] = [];
     const app = express();
     const hook = piapiWebhook({
-        secret: SECRET,
-        now: () => NOW_MS,
-        store: redisStore(client, { prefix: `outage${Math.random()}:` }),
-        storeTimeoutMs: 300,
-        // No cooldown to wait out in a test: dedupe is back as soon as Redis is.
-        storeCooldownMs: 1,
-        onTask: (task) => void handled.push(task.task_id),
-        onOutcome: (outcome) => void outcomes.push(outcome),
-        onError: (error) => void errors.push(error),
+      secret: SECRET,
+      now: () => NOW_MS,
+      store: redisStore(client, { prefix: `outage${Math.random()}:` }),
+      storeTimeoutMs: 300,
+      // No cooldown to wait out in a test: dedupe is back as soon as Redis is.
+      storeCooldownMs: 1,
+      onTask: (task) => void handled.push(task.task_id),
+      onOutcome: (outcome) => void outcomes.push(outcome),
+      onError: (error) => void errors.push(error),
     });
     app.post('/hook', hook);
     const send = (taskId: string) =>
-      request(app).post('/hook').set('content-type', 'application/json').set('x-webhook-secret', SECRET).send(JSON.stringify(notification({ task_id: taskId })));
+      request(app)
+        .post('/hook')
+        .set('content-type', 'application/json')
+        .set('x-webhook-secret', SECRET)
+        .send(JSON.stringify(notification({ task_id: taskId })));
 
     expect((await send('before')).status).toBe(200);
     // Its completion is recorded before Redis goes away.

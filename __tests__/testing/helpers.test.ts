@@ -4,7 +4,13 @@ import request from 'supertest';
 import { piapiWebhook, type PiapiTask } from '../../lib/index.js';
 import { FIXTURE_KINDS } from '../../lib/testing/fixtures.js';
 import fixturesJson from '../../lib/testing/fixtures.json';
-import { createNotification, deliveryHeaders, fixture, fixtureNames, sendNotification } from '../../lib/testing/index.js';
+import {
+  createNotification,
+  deliveryHeaders,
+  fixture,
+  fixtureNames,
+  sendNotification,
+} from '../../lib/testing/index.js';
 
 const secret = 'test-secret';
 
@@ -43,7 +49,13 @@ describe('createNotification', () => {
     });
     expect(notification).toMatchObject({
       timestamp: 1234,
-      data: { status: 'processing', model: 'kling', task_type: 'video_generation', output: { progress: 40 }, task_id: 'mine' },
+      data: {
+        status: 'processing',
+        model: 'kling',
+        task_type: 'video_generation',
+        output: { progress: 40 },
+        task_id: 'mine',
+      },
     });
   });
 
@@ -66,9 +78,19 @@ describe('fixture', () => {
   it('ships the documented models and statuses', () => {
     const shipped = fixtureNames.map((name) => fixture(name).data);
     expect(new Set(shipped.map((task) => task.model))).toEqual(
-      new Set(['midjourney', 'music-s', 'luma', 'kling', 'Qubico/flux1-dev', 'Qubico/flux1-schnell', 'Qubico/image-toolkit']),
+      new Set([
+        'midjourney',
+        'music-s',
+        'luma',
+        'kling',
+        'Qubico/flux1-dev',
+        'Qubico/flux1-schnell',
+        'Qubico/image-toolkit',
+      ]),
     );
-    expect(new Set(shipped.map((task) => task.status))).toEqual(new Set(['pending', 'processing', 'staged', 'completed', 'failed']));
+    expect(new Set(shipped.map((task) => task.status))).toEqual(
+      new Set(['pending', 'processing', 'staged', 'completed', 'failed']),
+    );
   });
 
   it.each(fixtureNames)('%s is what its name says: the model, task type and output its type promises', (name) => {
@@ -125,7 +147,9 @@ describe('sendNotification', () => {
 
   it('fills in a supertest request, which can then be chained', async () => {
     const { app, received: handled } = appRecording();
-    await sendNotification(request(app).post('/piapi/webhook'), createNotification({ status: 'failed' }), { secret }).expect(200, { ok: true });
+    await sendNotification(request(app).post('/piapi/webhook'), createNotification({ status: 'failed' }), {
+      secret,
+    }).expect(200, { ok: true });
     await settle();
     expect(handled.map((task) => task.status)).toEqual(['failed']);
   });
@@ -143,7 +167,9 @@ describe('sendNotification', () => {
   });
 
   it('cannot put a secret beyond Latin-1 or with a newline in a header at all', async () => {
-    await expect(sendNotification(url, createNotification(), { secret: 'himitsu-秘密' })).rejects.toThrow(/greater than 255/);
+    await expect(sendNotification(url, createNotification(), { secret: 'himitsu-秘密' })).rejects.toThrow(
+      /greater than 255/,
+    );
     await expect(sendNotification(url, createNotification(), { secret: 'line1\nline2' })).rejects.toThrow(/header/i);
   });
 

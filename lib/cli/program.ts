@@ -22,7 +22,8 @@ function positiveNumber(value: string): number {
 
 function port(value: string): number {
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 0 || number > 65535) throw new InvalidArgumentError('Expected a port from 0 to 65535.');
+  if (!Number.isInteger(number) || number < 0 || number > 65535)
+    throw new InvalidArgumentError('Expected a port from 0 to 65535.');
   return number;
 }
 
@@ -44,7 +45,8 @@ function progressOf(task: PiapiTask): string {
 function describeOutcome(outcome: WebhookOutcome, at: Date = new Date()): string {
   const time = at.toISOString().slice(11, 19);
   if (outcome.type === 'store_error') return `${time}  store error (${outcome.operation}): ${outcome.error.message}`;
-  if (outcome.type === 'recovery_failed') return `${time}  recovery failed  ${outcome.taskId}: ${String(outcome.error)}`;
+  if (outcome.type === 'recovery_failed')
+    return `${time}  recovery failed  ${outcome.taskId}: ${String(outcome.error)}`;
   if (outcome.type === 'recovery_gave_up') return `${time}  recovery gave up  ${outcome.taskId}: ${outcome.reason}`;
   if (outcome.type === 'rejected') {
     const task = outcome.task === undefined ? '' : `  ${outcome.task.task_id}`;
@@ -52,7 +54,14 @@ function describeOutcome(outcome: WebhookOutcome, at: Date = new Date()): string
   }
   const { task } = outcome;
   const urls = resultUrls(task);
-  const columns = [time, outcome.type.padEnd(9), task.task_id, `${task.model}/${task.task_type}`, task.status, progressOf(task)];
+  const columns = [
+    time,
+    outcome.type.padEnd(9),
+    task.task_id,
+    `${task.model}/${task.task_type}`,
+    task.status,
+    progressOf(task),
+  ];
   if (urls.length > 0) columns.push(urls.join(' '));
   return columns.join('  ');
 }
@@ -66,15 +75,29 @@ export function createProgram(output: CliOutput = defaultOutput): Command {
     .description('Send and receive PiAPI task notifications while you develop a webhook handler.')
     .version(packageVersion(), '-V, --version', 'print the version of piapi-webhook')
     .showHelpAfterError()
-    .configureOutput({ writeOut: (text) => output.out(text.trimEnd()), writeErr: (text) => output.err(text.trimEnd()) });
+    .configureOutput({
+      writeOut: (text) => output.out(text.trimEnd()),
+      writeErr: (text) => output.err(text.trimEnd()),
+    });
 
   program
     .command('send')
     .description('POST a notification to <url> the way PiAPI does, with a fresh timestamp.')
     .argument('<url>', 'the webhook endpoint, e.g. http://localhost:3000/piapi/webhook')
-    .addOption(new Option('--secret <secret>', 'sent in x-webhook-secret').env('PIAPI_WEBHOOK_SECRET').makeOptionMandatory())
-    .addOption(new Option('--fixture <name>', 'send a shipped fixture (see "fixtures")').argParser(fixtureName).conflicts('file'))
-    .addOption(new Option('--file <path>', 'send the task in this JSON file (a task, or a notification { timestamp, data }) as it is'))
+    .addOption(
+      new Option('--secret <secret>', 'sent in x-webhook-secret').env('PIAPI_WEBHOOK_SECRET').makeOptionMandatory(),
+    )
+    .addOption(
+      new Option('--fixture <name>', 'send a shipped fixture (see "fixtures")')
+        .argParser(fixtureName)
+        .conflicts('file'),
+    )
+    .addOption(
+      new Option(
+        '--file <path>',
+        'send the task in this JSON file (a task, or a notification { timestamp, data }) as it is',
+      ),
+    )
     .option('--status <status>', 'override data.status')
     .addOption(new Option('--task-id <id>', 'send with this task_id').conflicts('keepId'))
     .option('--keep-id', "keep the fixture's own task_id (a second send is then a duplicate)", false)
@@ -98,11 +121,16 @@ export function createProgram(output: CliOutput = defaultOutput): Command {
   program
     .command('listen')
     .description("Receive notifications locally with this package's middleware, and print one line per delivery.")
-    .addOption(new Option('--secret <secret>', 'the secret to accept').env('PIAPI_WEBHOOK_SECRET').makeOptionMandatory())
+    .addOption(
+      new Option('--secret <secret>', 'the secret to accept').env('PIAPI_WEBHOOK_SECRET').makeOptionMandatory(),
+    )
     .option('--port <port>', 'the port to listen on (0: any free one)', port, 3000)
     .option('--host <host>', 'the interface to listen on', '127.0.0.1')
     .option('--path <path>', 'the webhook path', '/piapi/webhook')
-    .addHelpText('after', '\nLines read: time, outcome, task, model/task_type, status, progress, result URLs.\nPut it behind a tunnel to see real deliveries from PiAPI.')
+    .addHelpText(
+      'after',
+      '\nLines read: time, outcome, task, model/task_type, status, progress, result URLs.\nPut it behind a tunnel to see real deliveries from PiAPI.',
+    )
     .action(async (options: { secret: string; port: number; host: string; path: string }) => {
       const hook = piapiWebhook({
         secret: options.secret,
@@ -111,7 +139,9 @@ export function createProgram(output: CliOutput = defaultOutput): Command {
       });
       const server = createServer((req, res) => {
         if ((req.url ?? '').split('?')[0] === options.path) return hook(req, res);
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not_found', message: `POST to ${options.path}` }));
+        res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: 'not_found', message: `POST to ${options.path}` }));
       });
       await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
       const { port: actualPort } = server.address() as AddressInfo;

@@ -46,7 +46,8 @@ async function readTaskFile(path: string): Promise<PiapiTask> {
     throw new Error(`cannot read ${path}: ${(error as Error).message}`);
   }
   const task = isObject(parsed) && isObject(parsed['data']) ? parsed['data'] : parsed;
-  if (!isObject(task)) throw new Error(`${path} holds neither a task nor a notification { timestamp, data }: its JSON is not an object.`);
+  if (!isObject(task))
+    throw new Error(`${path} holds neither a task nor a notification { timestamp, data }: its JSON is not an object.`);
   return task as unknown as PiapiTask;
 }
 
@@ -91,7 +92,9 @@ async function attemptDelivery(url: string, notification: PiapiNotification, sec
 export async function sendCommand(url: string, options: SendCommandOptions, output: CliOutput): Promise<number> {
   const notification = await buildNotification(options);
   const { task_id, model, task_type, status } = notification.data;
-  output.out(`sending ${model}/${task_type} ${status} (task ${task_id}, timestamp ${notification.timestamp}) to ${url}`);
+  output.out(
+    `sending ${model}/${task_type} ${status} (task ${task_id}, timestamp ${notification.timestamp}) to ${url}`,
+  );
 
   const attempts = options.retry ? options.retries + 1 : 1;
   for (let attempt = 1; attempt <= attempts; attempt += 1) {

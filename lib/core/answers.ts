@@ -30,7 +30,11 @@ const EXTRA_HEADERS: Partial<Record<RejectionReason, Readonly<Record<string, str
 
 const utf8 = new TextEncoder();
 
-function jsonAnswer(statusCode: number, value: unknown, extraHeaders?: Readonly<Record<string, string>>): ReceiverAnswer {
+function jsonAnswer(
+  statusCode: number,
+  value: unknown,
+  extraHeaders?: Readonly<Record<string, string>>,
+): ReceiverAnswer {
   const text = JSON.stringify(value);
   const body = utf8.encode(text);
   const headers = { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length, ...extraHeaders };

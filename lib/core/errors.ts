@@ -74,7 +74,16 @@ export class PiapiWebhookRejection extends Error {
 }
 
 /** What the middleware asks of its store; named in {@link PiapiWebhookStoreError}. */
-export type StoreOperation = 'claim' | 'renew' | 'complete' | 'release' | 'watch' | 'unwatch' | 'takeDueWatches' | 'rescheduleWatch' | 'connection';
+export type StoreOperation =
+  | 'claim'
+  | 'renew'
+  | 'complete'
+  | 'release'
+  | 'watch'
+  | 'unwatch'
+  | 'takeDueWatches'
+  | 'rescheduleWatch'
+  | 'connection';
 
 /** The dedupe store failed or timed out. Sent to `onError`; the delivery is handled anyway. */
 export class PiapiWebhookStoreError extends Error {
@@ -88,7 +97,10 @@ export class PiapiWebhookStoreError extends Error {
     readonly operation: StoreOperation,
     cause: unknown,
   ) {
-    super(`piapi-webhook: the dedupe store failed (${operation}): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(
+      `piapi-webhook: the dedupe store failed (${operation}): ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
   }
 }
 
@@ -98,7 +110,9 @@ export class PiapiWebhookHandlerTimeoutError extends Error {
 
   /** @param timeoutMs - the `handlerTimeoutMs` that passed */
   constructor(readonly timeoutMs: number) {
-    super(`piapi-webhook: onTask did not settle within handlerTimeoutMs (${timeoutMs} ms); the delivery counts as failed.`);
+    super(
+      `piapi-webhook: onTask did not settle within handlerTimeoutMs (${timeoutMs} ms); the delivery counts as failed.`,
+    );
   }
 }
 

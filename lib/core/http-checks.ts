@@ -18,7 +18,10 @@ function digestsEqual(a: Uint8Array, b: Uint8Array): boolean {
  * @param secrets - the accepted secrets (several during a rotation)
  * @returns a function that throws a {@link PiapiWebhookRejection} unless the header matches
  */
-export function createSecretCheck(secrets: readonly string[], platform: Platform): (header: string | undefined) => void {
+export function createSecretCheck(
+  secrets: readonly string[],
+  platform: Platform,
+): (header: string | undefined) => void {
   const expected = secrets.map((secret) => platform.sha256(secret));
 
   return function checkSecret(header) {

@@ -7,8 +7,14 @@ import type { Platform } from './platform.js';
 export interface NodeCryptoModules {
   readonly crypto: {
     /** Node ≥ 20.12 only. */
-    readonly hash?: (algorithm: 'sha256', data: string | Uint8Array, outputEncoding: 'hex' | 'buffer') => string | Uint8Array;
-    createHash(algorithm: 'sha256'): { update(data: string | Uint8Array): { digest(): Uint8Array; digest(encoding: 'hex'): string } };
+    readonly hash?: (
+      algorithm: 'sha256',
+      data: string | Uint8Array,
+      outputEncoding: 'hex' | 'buffer',
+    ) => string | Uint8Array;
+    createHash(algorithm: 'sha256'): {
+      update(data: string | Uint8Array): { digest(): Uint8Array; digest(encoding: 'hex'): string };
+    };
     randomBytes(size: number): { toString(encoding: 'hex'): string };
   };
   readonly buffer: { readonly Buffer: { from(text: string, encoding: 'utf16le'): Uint8Array } };

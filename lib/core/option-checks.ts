@@ -15,7 +15,10 @@ export function describe(value: unknown): string {
  */
 export function positiveNumber(option: string, value: unknown, integer = false): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new PiapiWebhookConfigError(option, `must be a positive finite ${integer ? 'integer' : 'number'}, received ${describe(value)}.`);
+    throw new PiapiWebhookConfigError(
+      option,
+      `must be a positive finite ${integer ? 'integer' : 'number'}, received ${describe(value)}.`,
+    );
   }
   return value;
 }

@@ -38,7 +38,8 @@ const NON_LATIN1 = /[^\u0000-\u00ff]/u;
  */
 const NOT_FIELD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
-const codePoint = (character: string): string => `U+${character.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+const codePoint = (character: string): string =>
+  `U+${character.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
 
 /** Why `secret` could never arrive in an HTTP header, or undefined if it can. Never quotes the secret. */
 function headerProblem(secret: string): string | undefined {
@@ -81,7 +82,10 @@ export function parseSecrets(value: unknown): string[] {
     }
     const problem = headerProblem(secret);
     if (problem !== undefined) {
-      throw new PiapiWebhookConfigError('secret', list.length > 1 ? `(entry ${index + 1} of ${list.length}) ${problem}` : problem);
+      throw new PiapiWebhookConfigError(
+        'secret',
+        list.length > 1 ? `(entry ${index + 1} of ${list.length}) ${problem}` : problem,
+      );
     }
     return secret;
   });

@@ -191,7 +191,11 @@ const OPTION_NAMES: ReadonlySet<string> = new Set<keyof PiapiWebhookOptions>([
 function logErrors(logger: PiapiWebhookLogger): NonNullable<PiapiWebhookOptions['onError']> {
   return (error, task) => {
     const taskId = task?.task_id;
-    if (error instanceof PiapiWebhookStoreError) logger.error({ err: error, taskId }, '[piapi-webhook] the dedupe store failed; deliveries are handled without it meanwhile');
+    if (error instanceof PiapiWebhookStoreError)
+      logger.error(
+        { err: error, taskId },
+        '[piapi-webhook] the dedupe store failed; deliveries are handled without it meanwhile',
+      );
     else if (task === undefined) logger.error({ err: error }, '[piapi-webhook] recovery failed');
     else logger.error({ err: error, taskId }, `[piapi-webhook] onTask failed for task ${taskId}`);
   };
@@ -199,7 +203,10 @@ function logErrors(logger: PiapiWebhookLogger): NonNullable<PiapiWebhookOptions[
 
 function parseLogger(value: unknown): PiapiWebhookLogger {
   if (!isPlainObjectLike(value) || typeof value['warn'] !== 'function' || typeof value['error'] !== 'function') {
-    throw new PiapiWebhookConfigError('logger', `must be an object with warn() and error() methods (console, a pino logger), received ${describe(value)}.`);
+    throw new PiapiWebhookConfigError(
+      'logger',
+      `must be an object with warn() and error() methods (console, a pino logger), received ${describe(value)}.`,
+    );
   }
   return value as unknown as PiapiWebhookLogger;
 }
@@ -228,10 +235,21 @@ function parseNonNegativeInteger(option: string, value: unknown): number {
   return value;
 }
 
-const STORE_METHODS = ['claim', 'renew', 'complete', 'release', 'watch', 'unwatch', 'takeDueWatches', 'rescheduleWatch'] as const;
+const STORE_METHODS = [
+  'claim',
+  'renew',
+  'complete',
+  'release',
+  'watch',
+  'unwatch',
+  'takeDueWatches',
+  'rescheduleWatch',
+] as const;
 
 function parseStore(value: unknown): DedupeStore {
-  const missing = isPlainObjectLike(value) ? STORE_METHODS.filter((method) => typeof value[method] !== 'function') : STORE_METHODS;
+  const missing = isPlainObjectLike(value)
+    ? STORE_METHODS.filter((method) => typeof value[method] !== 'function')
+    : STORE_METHODS;
   if (missing.length > 0) {
     throw new PiapiWebhookConfigError(
       'store',
@@ -260,7 +278,10 @@ export type DefaultStoreFactory = (options: { now: () => number; replayWindowSec
 
 export function parseOptions(options: unknown, createDefaultStore: DefaultStoreFactory): ReceiverConfig {
   if (!isPlainObject(options)) {
-    throw new PiapiWebhookConfigError('options', `must be an object with at least { secret, onTask }, received ${describe(options)}.`);
+    throw new PiapiWebhookConfigError(
+      'options',
+      `must be an object with at least { secret, onTask }, received ${describe(options)}.`,
+    );
   }
   rejectUnknownKeys(options);
   const given = options as Partial<PiapiWebhookOptions>;
@@ -283,13 +304,18 @@ export function parseOptions(options: unknown, createDefaultStore: DefaultStoreF
       : positiveNumber('maxSkewSeconds', given.maxSkewSeconds);
   const limitBytes = parseLimit(given.limit ?? DEFAULT_LIMIT);
 
-  const store = given.store === undefined ? createDefaultStore({ now, replayWindowSeconds: 2 * maxSkewSeconds }) : parseStore(given.store);
+  const store =
+    given.store === undefined
+      ? createDefaultStore({ now, replayWindowSeconds: 2 * maxSkewSeconds })
+      : parseStore(given.store);
   const storeTimeoutMs =
     given.storeTimeoutMs === undefined
       ? DEFAULT_STORE_TIMEOUT_MS
       : positiveNumber('storeTimeoutMs', given.storeTimeoutMs);
   const storeCooldownMs =
-    given.storeCooldownMs === undefined ? DEFAULT_STORE_COOLDOWN_MS : positiveNumber('storeCooldownMs', given.storeCooldownMs);
+    given.storeCooldownMs === undefined
+      ? DEFAULT_STORE_COOLDOWN_MS
+      : positiveNumber('storeCooldownMs', given.storeCooldownMs);
   const ack = given.ack ?? 'immediate';
   if (!ACK_MODES.includes(ack)) {
     throw new PiapiWebhookConfigError('ack', `must be 'immediate' or 'after-handler', received ${describe(ack)}.`);
@@ -298,11 +324,16 @@ export function parseOptions(options: unknown, createDefaultStore: DefaultStoreF
     given.maxConcurrency === undefined
       ? DEFAULT_MAX_CONCURRENCY
       : positiveNumber('maxConcurrency', given.maxConcurrency, true);
-  const maxQueue = given.maxQueue === undefined ? DEFAULT_MAX_QUEUE : parseNonNegativeInteger('maxQueue', given.maxQueue);
-  const leaseSeconds = given.leaseSeconds === undefined ? DEFAULT_LEASE_SECONDS : positiveNumber('leaseSeconds', given.leaseSeconds);
+  const maxQueue =
+    given.maxQueue === undefined ? DEFAULT_MAX_QUEUE : parseNonNegativeInteger('maxQueue', given.maxQueue);
+  const leaseSeconds =
+    given.leaseSeconds === undefined ? DEFAULT_LEASE_SECONDS : positiveNumber('leaseSeconds', given.leaseSeconds);
   const handlerTimeoutMs =
-    given.handlerTimeoutMs === undefined ? DEFAULT_HANDLER_TIMEOUT_MS : positiveNumber('handlerTimeoutMs', given.handlerTimeoutMs);
-  const bodyTimeoutMs = given.bodyTimeoutMs === undefined ? DEFAULT_BODY_TIMEOUT_MS : positiveNumber('bodyTimeoutMs', given.bodyTimeoutMs);
+    given.handlerTimeoutMs === undefined
+      ? DEFAULT_HANDLER_TIMEOUT_MS
+      : positiveNumber('handlerTimeoutMs', given.handlerTimeoutMs);
+  const bodyTimeoutMs =
+    given.bodyTimeoutMs === undefined ? DEFAULT_BODY_TIMEOUT_MS : positiveNumber('bodyTimeoutMs', given.bodyTimeoutMs);
 
   return Object.freeze({
     secrets: Object.freeze(secrets),

@@ -157,11 +157,21 @@ export interface PiapiOutputs {
   'Qubico/ace-step': AudioOutput;
 }
 
-type FluxTaskType = 'txt2img' | 'img2img' | 'txt2img-lora' | 'img2img-lora' | 'controlnet-lora' | 'fill-inpaint' | 'fill-outpaint' | 'redux-variation' | 'kontext';
+type FluxTaskType =
+  | 'txt2img'
+  | 'img2img'
+  | 'txt2img-lora'
+  | 'img2img-lora'
+  | 'controlnet-lora'
+  | 'fill-inpaint'
+  | 'fill-outpaint'
+  | 'redux-variation'
+  | 'kontext';
 
 /** The task types PiAPI documents for each model. */
 export interface PiapiTaskTypes {
-  midjourney: 'imagine' | 'upscale' | 'variation' | 'reroll' | 'describe' | 'seed' | 'blend' | 'inpaint' | 'outpaint' | 'pan';
+  midjourney:
+    'imagine' | 'upscale' | 'variation' | 'reroll' | 'describe' | 'seed' | 'blend' | 'inpaint' | 'outpaint' | 'pan';
   'music-s': 'generate_music' | 'generate_music_custom' | 'generate_lyrics';
   'music-u': 'generate_music' | 'generate_music_custom' | 'generate_lyrics';
   luma: 'video_generation';

@@ -39,7 +39,8 @@ function normalizeTask(task: PiapiTask): void {
  * @param warnings - receives the drift of optional fields
  */
 export function parseNotification(body: unknown, warnings?: string[]): PiapiNotification {
-  const value = typeof body === 'string' ? parseJson(body) : body instanceof Uint8Array ? parseJson(utf8.decode(body)) : body;
+  const value =
+    typeof body === 'string' ? parseJson(body) : body instanceof Uint8Array ? parseJson(utf8.decode(body)) : body;
   // The full shape first: a genuine delivery passes it, and then costs one validation.
   if (!documentedShape(value)) {
     if (!requiredShape(value)) {

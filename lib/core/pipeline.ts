@@ -19,9 +19,19 @@ export type DeliverOutcome =
   /** Another instance holds a live lease on it and is handling it now. */
   | { readonly status: 'in_progress'; readonly task: PiapiTask }
   /** `onTask` failed or timed out; the claim was released, so it can be retried. */
-  | { readonly status: 'failed'; readonly task: PiapiTask; readonly context: PiapiWebhookContext; readonly error: unknown }
+  | {
+      readonly status: 'failed';
+      readonly task: PiapiTask;
+      readonly context: PiapiWebhookContext;
+      readonly error: unknown;
+    }
   /** Refused before `onTask`, with the same stable reason a webhook would get. */
-  | { readonly status: 'rejected'; readonly reason: PiapiWebhookRejection['reason']; readonly message: string; readonly task?: PiapiTask };
+  | {
+      readonly status: 'rejected';
+      readonly reason: PiapiWebhookRejection['reason'];
+      readonly message: string;
+      readonly task?: PiapiTask;
+    };
 
 /** What `recovery.verify` found when it asked PiAPI about a webhook's task. */
 export type Confirmation =
@@ -33,7 +43,11 @@ export type Confirmation =
 export interface Pipeline {
   readonly scheduler: Scheduler;
   /** Decides the HTTP answer to a checked, validated notification. */
-  answer(notification: PiapiNotification, receivedAt: number, warnings: readonly string[]): MaybePromise<ReceiverAnswer>;
+  answer(
+    notification: PiapiNotification,
+    receivedAt: number,
+    warnings: readonly string[],
+  ): MaybePromise<ReceiverAnswer>;
   /** Runs a notification to its end, whatever the ack mode. */
   run(notification: PiapiNotification, source: TaskSource, warnings?: readonly string[]): Promise<DeliverOutcome>;
   /** Watches a task in the store, from now. */
@@ -61,7 +75,11 @@ const CLAIMED_UNCHECKED: ClaimResult = Object.freeze({ state: 'claimed', attempt
  * Capacity, dedupe (leased claims), optional verification, the handler, and
  * the completion record: everything after the HTTP checks.
  */
-export function createPipeline(config: ReceiverConfig, platform: Platform, confirm?: (task: PiapiTask) => Promise<Confirmation>): Pipeline {
+export function createPipeline(
+  config: ReceiverConfig,
+  platform: Platform,
+  confirm?: (task: PiapiTask) => Promise<Confirmation>,
+): Pipeline {
   const { onOutcome, onTask, onError, store, logger } = config;
   const scheduler = createScheduler(config.maxConcurrency, config.maxQueue);
   // Outcomes are built only for someone who listens: a delivery allocates as little as it can.
@@ -77,7 +95,9 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
 
   /** The accepted outcome, with the drift the parser reported, if any. */
   function accepted(task: PiapiTask, context: PiapiWebhookContext, warnings: readonly string[]): WebhookOutcome {
-    return warnings.length === 0 ? { type: 'accepted', statusCode: 200, task, context } : { type: 'accepted', statusCode: 200, task, context, warnings };
+    return warnings.length === 0
+      ? { type: 'accepted', statusCode: 200, task, context }
+      : { type: 'accepted', statusCode: 200, task, context, warnings };
   }
 
   function emit(outcome: WebhookOutcome): void {
@@ -89,7 +109,13 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
   }
 
   const guard = createStoreGuard(config.storeTimeoutMs, config.storeCooldownMs, (error, opened, task, context) => {
-    emit({ type: 'store_error', operation: error.operation, error, ...(task && { task }), ...(context && { context }) });
+    emit({
+      type: 'store_error',
+      operation: error.operation,
+      error,
+      ...(task && { task }),
+      ...(context && { context }),
+    });
     // One report per outage, not one per delivery: while the breaker is open, only outcomes count them.
     if (opened) reportError(error, task, context);
   });
@@ -97,7 +123,11 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
   const leases = createLeaseKeeper(
     config.leaseMs,
     (key, owner) => guard.call('renew', () => store.renew(key, owner, config.leaseMs), true),
-    (key) => logger.warn({ deliveryKey: key }, '[piapi-webhook] lost the lease of a running handler; another instance may run the same delivery'),
+    (key) =>
+      logger.warn(
+        { deliveryKey: key },
+        '[piapi-webhook] lost the lease of a running handler; another instance may run the same delivery',
+      ),
   );
 
   function watchRequest(task: PiapiTask, now: number): WatchRequest | undefined {
@@ -124,8 +154,16 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
   function claim(task: PiapiTask, context: PiapiWebhookContext, owner: string): MaybePromise<ClaimResult> {
     const key = context.deliveryKey;
     const watch = watchRequest(task, context.receivedAt);
-    const result = guard.call('claim', () => store.claim(key, owner, config.leaseMs, watch), CLAIMED_UNCHECKED, task, context);
-    return result instanceof Promise ? result.then((claimed) => holdLease(claimed, key, owner)) : holdLease(result, key, owner);
+    const result = guard.call(
+      'claim',
+      () => store.claim(key, owner, config.leaseMs, watch),
+      CLAIMED_UNCHECKED,
+      task,
+      context,
+    );
+    return result instanceof Promise
+      ? result.then((claimed) => holdLease(claimed, key, owner))
+      : holdLease(result, key, owner);
   }
 
   /** After the handler: records the delivery done, or frees it for a retry; then gives its place back and tells `done`. */
@@ -143,9 +181,19 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
     if (succeeded) {
       // A task stays watched until the handler of its end has succeeded.
       const unwatch = isTerminalStatus(task.status) && config.recovery !== undefined ? task.task_id : undefined;
-      const recorded = guard.call('complete', () => store.complete(key, owner, config.dedupeTtlSeconds, unwatch), true, task, context);
+      const recorded = guard.call(
+        'complete',
+        () => store.complete(key, owner, config.dedupeTtlSeconds, unwatch),
+        true,
+        task,
+        context,
+      );
       void andThen(recorded, (ok) => {
-        if (!ok) logger.warn({ taskId: task.task_id }, '[piapi-webhook] handled a delivery whose lease another instance had taken over');
+        if (!ok)
+          logger.warn(
+            { taskId: task.task_id },
+            '[piapi-webhook] handled a delivery whose lease another instance had taken over',
+          );
         scheduler.finish(place);
         done?.({ status: 'handled', task, context });
       });
@@ -153,7 +201,13 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
     }
     reportError(error, task, context);
     // Free the key, so that PiAPI's retry or the recovery runs it again.
-    const released = guard.call('release', () => store.release(key, owner, config.dedupeTtlSeconds), true, task, context);
+    const released = guard.call(
+      'release',
+      () => store.release(key, owner, config.dedupeTtlSeconds),
+      true,
+      task,
+      context,
+    );
     void andThen(released, () => {
       scheduler.finish(place);
       done?.({ status: 'failed', task, context, error });
@@ -161,33 +215,68 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
   }
 
   /** Runs the handler in its place, keeps its lease, then records done or releases; `done`, when given, gets the result. */
-  function execute(place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext, owner: string, done?: (result: DeliverOutcome) => void): void {
+  function execute(
+    place: PendingHandler,
+    task: PiapiTask,
+    context: PiapiWebhookContext,
+    owner: string,
+    done?: (result: DeliverOutcome) => void,
+  ): void {
     scheduler.start(() =>
-      runHandler(onTask, task, context, config.handlerTimeoutMs, (succeeded, error) => settleHandled(place, task, context, owner, succeeded, error, done)),
+      runHandler(onTask, task, context, config.handlerTimeoutMs, (succeeded, error) =>
+        settleHandled(place, task, context, owner, succeeded, error, done),
+      ),
     );
   }
 
   /** Gives the place and the claim back, and refuses with `reason`. */
-  function refuseClaimed(place: PendingHandler, owner: string, context: PiapiWebhookContext, task: PiapiTask, reason: PiapiWebhookRejection['reason']): PiapiWebhookRejection {
+  function refuseClaimed(
+    place: PendingHandler,
+    owner: string,
+    context: PiapiWebhookContext,
+    task: PiapiTask,
+    reason: PiapiWebhookRejection['reason'],
+  ): PiapiWebhookRejection {
     scheduler.cancel(place);
     leases.drop(context.deliveryKey);
-    void guard.call('release', () => store.release(context.deliveryKey, owner, config.dedupeTtlSeconds), true, task, context);
+    void guard.call(
+      'release',
+      () => store.release(context.deliveryKey, owner, config.dedupeTtlSeconds),
+      true,
+      task,
+      context,
+    );
     return new PiapiWebhookRejection(reason);
   }
 
   /** Asks PiAPI to confirm a terminal webhook (`recovery.verify`), and swaps in its own copy. */
-  function confirmed(place: PendingHandler, owner: string, task: PiapiTask, context: PiapiWebhookContext): MaybePromise<PiapiTask> {
+  function confirmed(
+    place: PendingHandler,
+    owner: string,
+    task: PiapiTask,
+    context: PiapiWebhookContext,
+  ): MaybePromise<PiapiTask> {
     if (confirm === undefined || context.source !== 'webhook' || !isTerminalStatus(task.status)) return task;
     // A lookup that throws is one that could not be made: PiAPI is asked to retry, and the claim is given back.
     const lookup = confirm(task).catch((): Confirmation => ({ kind: 'unavailable' }));
     return lookup.then((confirmation) => {
       if (confirmation.kind === 'confirmed') return confirmation.task;
-      throw refuseClaimed(place, owner, context, task, confirmation.kind === 'refused' ? 'unverified' : 'verify_unavailable');
+      throw refuseClaimed(
+        place,
+        owner,
+        context,
+        task,
+        confirmation.kind === 'refused' ? 'unverified' : 'verify_unavailable',
+      );
     });
   }
 
   function emitRejected({ reason, statusCode, message }: PiapiWebhookRejection, task?: PiapiTask): void {
-    emit(task === undefined ? { type: 'rejected', statusCode, reason, message } : { type: 'rejected', statusCode, reason, message, task });
+    emit(
+      task === undefined
+        ? { type: 'rejected', statusCode, reason, message }
+        : { type: 'rejected', statusCode, reason, message, task },
+    );
   }
 
   function rejection(reason: PiapiWebhookRejection['reason'], task: PiapiTask): ReceiverAnswer {
@@ -197,7 +286,13 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
   }
 
   /** The HTTP answer to a claimed (and, with `recovery.verify`, confirmed) delivery. */
-  function acknowledge(place: PendingHandler, task: PiapiTask, context: PiapiWebhookContext, owner: string, warnings: readonly string[]): MaybePromise<ReceiverAnswer> {
+  function acknowledge(
+    place: PendingHandler,
+    task: PiapiTask,
+    context: PiapiWebhookContext,
+    owner: string,
+    warnings: readonly string[],
+  ): MaybePromise<ReceiverAnswer> {
     if (config.ack === 'immediate') {
       if (observed) emit(accepted(task, context, warnings));
       return { ...ACCEPTED, afterResponse: (finished) => execute(place, task, context, owner, finished) };
@@ -233,11 +328,16 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
     }
     const attempted = withAttempt(context, claimed.attempt);
     const handed = confirmed(place, owner, task, attempted);
-    if (handed instanceof Promise) return handed.then((confirmedTask) => acknowledge(place, confirmedTask, attempted, owner, warnings));
+    if (handed instanceof Promise)
+      return handed.then((confirmedTask) => acknowledge(place, confirmedTask, attempted, owner, warnings));
     return acknowledge(place, handed, attempted, owner, warnings);
   }
 
-  function answerKeyed(task: PiapiTask, context: PiapiWebhookContext, warnings: readonly string[]): MaybePromise<ReceiverAnswer> {
+  function answerKeyed(
+    task: PiapiTask,
+    context: PiapiWebhookContext,
+    warnings: readonly string[],
+  ): MaybePromise<ReceiverAnswer> {
     const copyOf = inProgress.get(context.deliveryKey);
     if (copyOf !== undefined) {
       return copyOf.then((answer) => {
@@ -262,7 +362,12 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
     return answer;
   }
 
-  function contextFor(notification: PiapiNotification, receivedAt: number, key: string, source: TaskSource): PiapiWebhookContext {
+  function contextFor(
+    notification: PiapiNotification,
+    receivedAt: number,
+    key: string,
+    source: TaskSource,
+  ): PiapiWebhookContext {
     return { timestamp: notification.timestamp, receivedAt, deliveryKey: key, source, attempt: 1 };
   }
 
@@ -275,7 +380,11 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
 
     answer(notification, receivedAt, warnings) {
       const task = notification.data;
-      return answerKeyed(task, contextFor(notification, receivedAt, deliveryKey(task, notification.timestamp, platform), 'webhook'), warnings);
+      return answerKeyed(
+        task,
+        contextFor(notification, receivedAt, deliveryKey(task, notification.timestamp, platform), 'webhook'),
+        warnings,
+      );
     },
 
     async run(notification, source, warnings = []) {
@@ -292,7 +401,13 @@ export function createPipeline(config: ReceiverConfig, platform: Platform, confi
       const claimed = await claim(task, context, owner);
       if (claimed.state !== 'claimed') {
         scheduler.cancel(place);
-        if (claimed.state === 'full') return { status: 'rejected', reason: 'store_full', message: new PiapiWebhookRejection('store_full').message, task };
+        if (claimed.state === 'full')
+          return {
+            status: 'rejected',
+            reason: 'store_full',
+            message: new PiapiWebhookRejection('store_full').message,
+            task,
+          };
         if (claimed.state === 'in_progress') return { status: 'in_progress', task };
         emit({ type: 'duplicate', statusCode: 200, task, context });
         return { status: 'duplicate', task };

@@ -8,7 +8,12 @@ import type { PiapiTask, PiapiWebhookContext } from './types.js';
  * How the guard tells about a failure: `opened` is true for the failure that
  * starts a break; `task` and `context` are those the call was made for.
  */
-export type StoreFailureReport = (error: PiapiWebhookStoreError, opened: boolean, task?: PiapiTask, context?: PiapiWebhookContext) => void;
+export type StoreFailureReport = (
+  error: PiapiWebhookStoreError,
+  opened: boolean,
+  task?: PiapiTask,
+  context?: PiapiWebhookContext,
+) => void;
 
 export interface StoreGuard {
   /**
@@ -16,7 +21,13 @@ export interface StoreGuard {
    * break is reported, and `fallback` stands in for the answer. A store that
    * answers synchronously is not made to wait.
    */
-  call<T>(operation: StoreOperation, run: () => MaybePromise<T>, fallback: T, task?: PiapiTask, context?: PiapiWebhookContext): MaybePromise<T>;
+  call<T>(
+    operation: StoreOperation,
+    run: () => MaybePromise<T>,
+    fallback: T,
+    task?: PiapiTask,
+    context?: PiapiWebhookContext,
+  ): MaybePromise<T>;
 }
 
 /** Settles like `promise`, or rejects after `ms`. */
@@ -36,7 +47,13 @@ function withTimeout<T>(promise: PromiseLike<T>, ms: number): Promise<T> {
 export function createStoreGuard(timeoutMs: number, cooldownMs: number, report: StoreFailureReport): StoreGuard {
   let brokenUntil = 0;
 
-  function failed<T>(operation: StoreOperation, cause: unknown, fallback: T, task: PiapiTask | undefined, context: PiapiWebhookContext | undefined): T {
+  function failed<T>(
+    operation: StoreOperation,
+    cause: unknown,
+    fallback: T,
+    task: PiapiTask | undefined,
+    context: PiapiWebhookContext | undefined,
+  ): T {
     // Wall-clock time, not the injectable `now`: this is about the store, not about deliveries.
     const opened = Date.now() >= brokenUntil;
     if (opened) brokenUntil = Date.now() + cooldownMs;
@@ -47,7 +64,13 @@ export function createStoreGuard(timeoutMs: number, cooldownMs: number, report: 
   return {
     call(operation, run, fallback, task, context) {
       if (brokenUntil !== 0 && Date.now() < brokenUntil) {
-        return failed(operation, new Error(`skipped: the store failed less than ${cooldownMs} ms ago`), fallback, task, context);
+        return failed(
+          operation,
+          new Error(`skipped: the store failed less than ${cooldownMs} ms ago`),
+          fallback,
+          task,
+          context,
+        );
       }
       try {
         const result = run();

@@ -63,7 +63,9 @@ export function isKnownModel(task: PiapiTask): task is KnownPiapiTask {
  *
  * @param task - a task, or anything with its `status`
  */
-export function isTerminal<T extends Pick<PiapiTask, 'status'>>(task: T): task is T & { status: 'completed' | 'failed' } {
+export function isTerminal<T extends Pick<PiapiTask, 'status'>>(
+  task: T,
+): task is T & { status: 'completed' | 'failed' } {
   return isTerminalStatus(task.status.toLowerCase());
 }
 

@@ -69,7 +69,10 @@ class FastifyDelivery implements IncomingDelivery {
     // A body we refused to read (wrong secret, too large) is not worth draining: drop the connection,
     // so that app.close() is not held by a client still sending it.
     const headers = this.request.raw.complete ? answer.headers : { ...answer.headers, connection: 'close' };
-    reply.code(answer.statusCode).headers(headers).send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+    reply
+      .code(answer.statusCode)
+      .headers(headers)
+      .send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
     // The handler runs once the response is done, or the client has gone; and even if writing
     // failed: the delivery is claimed, so a retry would be a duplicate and it must run.
     const { afterResponse } = answer;
@@ -81,7 +84,10 @@ class FastifyDelivery implements IncomingDelivery {
 
 function pathOption(value: unknown): string {
   if (typeof value !== 'string' || !value.startsWith('/')) {
-    throw new PiapiWebhookConfigError('path', `must be a route path starting with '/', such as '${DEFAULT_PATH}', received ${JSON.stringify(value)}.`);
+    throw new PiapiWebhookConfigError(
+      'path',
+      `must be a route path starting with '/', such as '${DEFAULT_PATH}', received ${JSON.stringify(value)}.`,
+    );
   }
   return value;
 }
@@ -109,7 +115,10 @@ export async function piapiWebhookPlugin(fastify: FastifyInstance, options: Piap
   }
   const route = pathOption(path);
   if (typeof decorator !== 'string' || decorator === '') {
-    throw new PiapiWebhookConfigError('decorator', `must be a non-empty string, received ${JSON.stringify(decorator)}.`);
+    throw new PiapiWebhookConfigError(
+      'decorator',
+      `must be a non-empty string, received ${JSON.stringify(decorator)}.`,
+    );
   }
   const { receiver, controls } = createWebhook(hookOptions as unknown as PiapiWebhookOptions, nodePlatform);
 

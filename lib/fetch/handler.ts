@@ -34,13 +34,19 @@ export interface PiapiWebhookHandler extends WebhookControls {
  * minimum; `setTimeout(0)` elsewhere (workerd, Deno, browsers).
  */
 const inLaterTask: (run: () => void) => void =
-  typeof globalThis.setImmediate === 'function' ? (run) => void globalThis.setImmediate(run) : (run) => void setTimeout(run, 0);
+  typeof globalThis.setImmediate === 'function'
+    ? (run) => void globalThis.setImmediate(run)
+    : (run) => void setTimeout(run, 0);
 
 /**
  * Runs `afterResponse` (it starts `onTask`) in a later task, so the runtime
  * sends the answer first; `finished` is called once the handler has settled.
  */
-function runAfterResponse(afterResponse: NonNullable<ReceiverAnswer['afterResponse']>, logger: PiapiWebhookLogger, finished?: () => void): void {
+function runAfterResponse(
+  afterResponse: NonNullable<ReceiverAnswer['afterResponse']>,
+  logger: PiapiWebhookLogger,
+  finished?: () => void,
+): void {
   inLaterTask(() => {
     try {
       afterResponse(finished);
@@ -63,7 +69,8 @@ function headersFor(answer: ReceiverAnswer): Readonly<Record<string, string>> {
   if (headers === undefined) {
     const built: Record<string, string> = {};
     // content-length is left to the runtime, which frames the body it is given.
-    for (const [name, value] of Object.entries(answer.headers)) if (name !== 'content-length') built[name] = String(value);
+    for (const [name, value] of Object.entries(answer.headers))
+      if (name !== 'content-length') built[name] = String(value);
     headers = Object.freeze(built);
     responseHeaders.set(answer.headers, headers);
   }
@@ -102,7 +109,8 @@ class FetchDelivery implements IncomingDelivery {
     }).then(
       (bytes) => callback(undefined, bytes),
       // Anything but a rejection: the stream was locked or broken by someone else.
-      (error: unknown) => callback(error instanceof PiapiWebhookRejection ? error : new PiapiWebhookRejection('body_unavailable')),
+      (error: unknown) =>
+        callback(error instanceof PiapiWebhookRejection ? error : new PiapiWebhookRejection('body_unavailable')),
     );
   }
 

@@ -24,7 +24,11 @@ function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
  * costs at most `limitBytes` of memory. `onCancel` is handed the function that
  * cancels a streamed read (the body took longer than `bodyTimeoutMs`).
  */
-export async function readLimitedBody(request: Request, limitBytes: number, onCancel?: (cancel: () => void) => void): Promise<Uint8Array | string> {
+export async function readLimitedBody(
+  request: Request,
+  limitBytes: number,
+  onCancel?: (cancel: () => void) => void,
+): Promise<Uint8Array | string> {
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > limitBytes) {
     discardBody(request);

@@ -33,12 +33,20 @@ function isDecodedJsonString(req: IncomingMessage, text: string): boolean {
  * parser ran and something else drained the stream; a parsed `null`, number or
  * boolean (`express.json({ strict: false })`) goes on, and the schema refuses it.
  */
-function parsedBody(req: ParsedRequest, callback: (error: PiapiWebhookRejection | undefined, body?: unknown) => void): void {
+function parsedBody(
+  req: ParsedRequest,
+  callback: (error: PiapiWebhookRejection | undefined, body?: unknown) => void,
+): void {
   const { body } = req;
   if (body === undefined) callback(new PiapiWebhookRejection('body_unavailable'));
   else if (Buffer.isBuffer(body)) callback(undefined, body.toString('utf8'));
   else if (typeof body === 'string' && isDecodedJsonString(req, body)) {
-    callback(new PiapiWebhookRejection('invalid_payload', 'The body is a JSON string, not an object: was the notification JSON-encoded twice?'));
+    callback(
+      new PiapiWebhookRejection(
+        'invalid_payload',
+        'The body is a JSON string, not an object: was the notification JSON-encoded twice?',
+      ),
+    );
   } else callback(undefined, body);
 }
 

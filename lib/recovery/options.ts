@@ -80,21 +80,33 @@ function nonNegativeNumber(option: string, value: unknown): number {
 /** Validates the `recovery` option, naming `recovery.<name>` in any error. */
 export function parseRecovery(value: unknown): RecoveryConfig {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new PiapiWebhookConfigError('recovery', `must be an object with at least { apiKey }, received ${describe(value)}.`);
+    throw new PiapiWebhookConfigError(
+      'recovery',
+      `must be an object with at least { apiKey }, received ${describe(value)}.`,
+    );
   }
   const given = value as Record<string, unknown>;
   for (const key of Object.keys(given)) {
     if (!RECOVERY_OPTION_NAMES.has(key)) {
-      throw new PiapiWebhookConfigError(`recovery.${key}`, `is not an option. Known options: ${[...RECOVERY_OPTION_NAMES].join(', ')}.`);
+      throw new PiapiWebhookConfigError(
+        `recovery.${key}`,
+        `is not an option. Known options: ${[...RECOVERY_OPTION_NAMES].join(', ')}.`,
+      );
     }
   }
   const { apiKey, baseUrl = 'https://api.piapi.ai', verify = false } = given;
   // The key is never echoed: it is a secret.
   if (typeof apiKey !== 'string' || apiKey.trim() === '') {
-    throw new PiapiWebhookConfigError('recovery.apiKey', 'is required: pass your PiAPI API key (for example process.env.PIAPI_API_KEY).');
+    throw new PiapiWebhookConfigError(
+      'recovery.apiKey',
+      'is required: pass your PiAPI API key (for example process.env.PIAPI_API_KEY).',
+    );
   }
   if (typeof baseUrl !== 'string' || !/^https?:\/\/[^/]/i.test(baseUrl)) {
-    throw new PiapiWebhookConfigError('recovery.baseUrl', `must be an http(s) URL such as 'https://api.piapi.ai', received ${describe(baseUrl)}.`);
+    throw new PiapiWebhookConfigError(
+      'recovery.baseUrl',
+      `must be an http(s) URL such as 'https://api.piapi.ai', received ${describe(baseUrl)}.`,
+    );
   }
   if (typeof verify !== 'boolean') {
     throw new PiapiWebhookConfigError('recovery.verify', `must be true or false, received ${describe(verify)}.`);
@@ -102,7 +114,9 @@ export function parseRecovery(value: unknown): RecoveryConfig {
   const seconds = (name: string, fallback: number, allowZero = false): number => {
     const option = given[name];
     if (option === undefined) return fallback * 1000;
-    return (allowZero ? nonNegativeNumber(`recovery.${name}`, option) : positiveNumber(`recovery.${name}`, option)) * 1000;
+    return (
+      (allowZero ? nonNegativeNumber(`recovery.${name}`, option) : positiveNumber(`recovery.${name}`, option)) * 1000
+    );
   };
   return Object.freeze({
     apiKey,
@@ -111,7 +125,11 @@ export function parseRecovery(value: unknown): RecoveryConfig {
     intervalMs: seconds('intervalSeconds', 30, true),
     maxAgeMs: seconds('maxAgeSeconds', 86_400),
     verify,
-    requestTimeoutMs: given['requestTimeoutMs'] === undefined ? 10_000 : positiveNumber('recovery.requestTimeoutMs', given['requestTimeoutMs']),
-    concurrency: given['concurrency'] === undefined ? 4 : positiveNumber('recovery.concurrency', given['concurrency'], true),
+    requestTimeoutMs:
+      given['requestTimeoutMs'] === undefined
+        ? 10_000
+        : positiveNumber('recovery.requestTimeoutMs', given['requestTimeoutMs']),
+    concurrency:
+      given['concurrency'] === undefined ? 4 : positiveNumber('recovery.concurrency', given['concurrency'], true),
   });
 }

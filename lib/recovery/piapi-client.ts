@@ -123,7 +123,8 @@ export class PiapiTaskLookupError extends Error {
 const DEFAULT_BASE_URL = 'https://api.piapi.ai';
 
 /** One attempt's result: a final lookup, or a retryable failure with PiAPI's advice. */
-type Attempt = { readonly final: TaskLookup } | { readonly retry: PiapiTaskLookupError; readonly retryAfterMs?: number };
+type Attempt =
+  { readonly final: TaskLookup } | { readonly retry: PiapiTaskLookupError; readonly retryAfterMs?: number };
 
 /** A counting semaphore: a caller beyond the limit waits for a slot, first come first served. */
 function createLimiter(limit: number): <T>(run: () => Promise<T>) => Promise<T> {
@@ -158,7 +159,13 @@ function notFoundMessage(message: unknown): boolean {
 }
 
 /** What an answered request means. */
-function interpret(taskId: string, status: number, text: string, retryAfterMs: number | undefined, redact: (text: string) => string): Attempt {
+function interpret(
+  taskId: string,
+  status: number,
+  text: string,
+  retryAfterMs: number | undefined,
+  redact: (text: string) => string,
+): Attempt {
   if (status === 404) return { final: { kind: 'not_found' } };
   const failure = (why: string, code?: unknown): PiapiTaskLookupError =>
     new PiapiTaskLookupError(`PiAPI get-task for ${taskId}: ${redact(why)}`, taskId, status, code);
@@ -181,7 +188,12 @@ function interpret(taskId: string, status: number, text: string, retryAfterMs: n
   if (code === 404 || (code !== 200 && notFoundMessage(message))) return { final: { kind: 'not_found' } };
   const why = `envelope code ${describe(code)}${typeof message === 'string' ? ` (${message.slice(0, 200)})` : ''}`;
   if (code === 429 || (typeof code === 'number' && code >= 500)) return { retry: failure(why, code) };
-  return { final: { kind: 'unavailable', error: failure(code === 200 ? 'envelope code 200 without a task in data' : why, code) } };
+  return {
+    final: {
+      kind: 'unavailable',
+      error: failure(code === 200 ? 'envelope code 200 without a task in data' : why, code),
+    },
+  };
 }
 
 function checkBaseUrl(baseUrl: unknown): string {
@@ -193,7 +205,10 @@ function checkBaseUrl(baseUrl: unknown): string {
       // Reported below, with the option's name.
     }
   }
-  throw new PiapiWebhookConfigError('recovery.baseUrl', `must be an http(s) URL such as ${JSON.stringify(DEFAULT_BASE_URL)}, received ${describe(baseUrl)}.`);
+  throw new PiapiWebhookConfigError(
+    'recovery.baseUrl',
+    `must be an http(s) URL such as ${JSON.stringify(DEFAULT_BASE_URL)}, received ${describe(baseUrl)}.`,
+  );
 }
 
 /**
@@ -214,7 +229,10 @@ function checkBaseUrl(baseUrl: unknown): string {
 export function createPiapiClient(options: PiapiClientOptions): PiapiClient {
   const { apiKey } = options;
   if (typeof apiKey !== 'string' || apiKey.trim() === '') {
-    throw new PiapiWebhookConfigError('recovery.apiKey', 'must be a non-empty string: your PiAPI API key (for example process.env.PIAPI_API_KEY).');
+    throw new PiapiWebhookConfigError(
+      'recovery.apiKey',
+      'must be a non-empty string: your PiAPI API key (for example process.env.PIAPI_API_KEY).',
+    );
   }
   const baseUrl = checkBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL);
   const timeoutMs = positiveNumber('recovery.timeoutMs', options.timeoutMs ?? 10_000);
@@ -246,12 +264,25 @@ export function createPiapiClient(options: PiapiClientOptions): PiapiClient {
       if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
         await response.body?.cancel();
         const why = `redirected (HTTP ${response.status}), not followed: the API key is only sent to ${baseUrl}`;
-        return { final: { kind: 'unavailable', error: new PiapiTaskLookupError(`PiAPI get-task for ${taskId}: ${why}`, taskId, response.status) } };
+        return {
+          final: {
+            kind: 'unavailable',
+            error: new PiapiTaskLookupError(`PiAPI get-task for ${taskId}: ${why}`, taskId, response.status),
+          },
+        };
       }
       const text = await response.text();
-      return interpret(taskId, response.status, text, parseRetryAfter(response.headers.get('retry-after'), now()), redact);
+      return interpret(
+        taskId,
+        response.status,
+        text,
+        parseRetryAfter(response.headers.get('retry-after'), now()),
+        redact,
+      );
     } catch (cause) {
-      const why = controller.signal.aborted ? `no answer within ${timeoutMs} ms` : `request failed (${redact(errorText(cause))})`;
+      const why = controller.signal.aborted
+        ? `no answer within ${timeoutMs} ms`
+        : `request failed (${redact(errorText(cause))})`;
       return { retry: new PiapiTaskLookupError(`PiAPI get-task for ${taskId}: ${why}`, taskId) };
     } finally {
       clearTimeout(timer);
@@ -260,14 +291,22 @@ export function createPiapiClient(options: PiapiClientOptions): PiapiClient {
 
   async function getTask(taskId: string): Promise<TaskLookup> {
     if (typeof taskId !== 'string' || taskId === '') {
-      return { kind: 'unavailable', error: new PiapiTaskLookupError(`PiAPI get-task: the task id must be a non-empty string, received ${describe(taskId)}`, String(taskId)) };
+      return {
+        kind: 'unavailable',
+        error: new PiapiTaskLookupError(
+          `PiAPI get-task: the task id must be a non-empty string, received ${describe(taskId)}`,
+          String(taskId),
+        ),
+      };
     }
     for (let number = 1; ; number += 1) {
       const result = await limit(() => attempt(taskId));
       if ('final' in result) return result.final;
       if (number >= maxAttempts) {
         const { retry: error, retryAfterMs } = result;
-        return retryAfterMs === undefined ? { kind: 'unavailable', error } : { kind: 'unavailable', error, retryAfterMs };
+        return retryAfterMs === undefined
+          ? { kind: 'unavailable', error }
+          : { kind: 'unavailable', error, retryAfterMs };
       }
       // Full jitter spreads many instances' retries apart; PiAPI's own advice is a floor.
       const backoff = random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (number - 1));
@@ -283,6 +322,7 @@ function errorText(error: unknown): string {
   // Duck-typed: an error thrown by another realm's fetch is not an `instanceof Error` here.
   const { message, cause } = (error ?? {}) as { message?: unknown; cause?: { code?: unknown; message?: unknown } };
   if (typeof message !== 'string') return describe(error);
-  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined;
+  const detail =
+    typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined;
   return detail === undefined ? message : `${message}: ${detail}`;
 }

@@ -67,9 +67,19 @@ export function createRecovery(
     }
   }
 
-  async function later(taskId: string, checks: number, verdict: Verdict, error?: unknown, retryAfterMs?: number): Promise<Verdict> {
+  async function later(
+    taskId: string,
+    checks: number,
+    verdict: Verdict,
+    error?: unknown,
+    retryAfterMs?: number,
+  ): Promise<Verdict> {
     const nextCheckAt = config.now() + Math.max(retryAfterMs ?? 0, backoff(checks));
-    await pipeline().callStore('rescheduleWatch', () => config.store.rescheduleWatch(taskId, nextCheckAt, checks + 1), undefined);
+    await pipeline().callStore(
+      'rescheduleWatch',
+      () => config.store.rescheduleWatch(taskId, nextCheckAt, checks + 1),
+      undefined,
+    );
     if (verdict === 'failed') pipeline().emit({ type: 'recovery_failed', taskId, error, nextCheckAt });
     return verdict;
   }
@@ -88,7 +98,8 @@ export function createRecovery(
     if (lookup.kind === 'not_found') return giveUp(taskId, 'not_found');
     if (lookup.kind === 'unavailable') return later(taskId, checks, 'failed', lookup.error, lookup.retryAfterMs);
     const notification = asNotification(lookup.task);
-    if (notification === undefined) return later(taskId, checks, 'failed', new Error('get-task answered something that is not a PiAPI task'));
+    if (notification === undefined)
+      return later(taskId, checks, 'failed', new Error('get-task answered something that is not a PiAPI task'));
     if (!isTerminalStatus(notification.data.status)) {
       // An id the app passed in is unfinished: watch it, so later sweeps see its end.
       if (watched === undefined) await pipeline().watch(taskId, backoff(0));
@@ -112,8 +123,16 @@ export function createRecovery(
     }
   }
 
-  async function checkAll(tasks: ReadonlyArray<{ taskId: string; watched: WatchedTask | undefined }>): Promise<ReconcileReport> {
-    const report: Record<Verdict, string[]> = { recovered: [], alreadyHandled: [], pending: [], failed: [], gaveUp: [] };
+  async function checkAll(
+    tasks: ReadonlyArray<{ taskId: string; watched: WatchedTask | undefined }>,
+  ): Promise<ReconcileReport> {
+    const report: Record<Verdict, string[]> = {
+      recovered: [],
+      alreadyHandled: [],
+      pending: [],
+      failed: [],
+      gaveUp: [],
+    };
     await Promise.all(
       tasks.map(async ({ taskId, watched }) => {
         let verdict: Verdict;
@@ -133,7 +152,11 @@ export function createRecovery(
     const now = config.now();
     // Taking a task pushes its next check past this instance's own check, so one instance polls it.
     const leaseUntil = now + Math.max(config.leaseMs, 3 * recovery.requestTimeoutMs);
-    const due = await pipeline().callStore('takeDueWatches', () => config.store.takeDueWatches(now, SWEEP_BATCH, leaseUntil), []);
+    const due = await pipeline().callStore(
+      'takeDueWatches',
+      () => config.store.takeDueWatches(now, SWEEP_BATCH, leaseUntil),
+      [],
+    );
     return checkAll(due.map((watched) => ({ taskId: watched.taskId, watched })));
   }
 
@@ -173,7 +196,8 @@ export function createRecovery(
       const lookup = await getTask(task.task_id);
       if (lookup.kind === 'unavailable') return { kind: 'unavailable' };
       const copy = lookup.kind === 'found' ? asNotification(lookup.task) : undefined;
-      if (copy === undefined || copy.data.task_id !== task.task_id || copy.data.status !== task.status) return { kind: 'refused' };
+      if (copy === undefined || copy.data.task_id !== task.task_id || copy.data.status !== task.status)
+        return { kind: 'refused' };
       return { kind: 'confirmed', task: copy.data };
     },
     stop() {

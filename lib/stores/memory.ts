@@ -72,9 +72,13 @@ const PURGE_INTERVAL_MS = 1000;
  * @throws PiapiWebhookConfigError when `max` is not a positive integer
  */
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
-  const max = options.max === undefined ? DEFAULT_MEMORY_STORE_MAX : positiveNumber('memoryStore.max', options.max, true);
+  const max =
+    options.max === undefined ? DEFAULT_MEMORY_STORE_MAX : positiveNumber('memoryStore.max', options.max, true);
   const replayWindowMs =
-    1000 * (options.replayWindowSeconds === undefined ? DEFAULT_REPLAY_WINDOW_SECONDS : positiveNumber('memoryStore.replayWindowSeconds', options.replayWindowSeconds));
+    1000 *
+    (options.replayWindowSeconds === undefined
+      ? DEFAULT_REPLAY_WINDOW_SECONDS
+      : positiveNumber('memoryStore.replayWindowSeconds', options.replayWindowSeconds));
   const now = options.now ?? Date.now;
   // Bounded by maxSize (each key counts 1) rather than max: max preallocates its arrays, which cost
   // ~40 ms of cold start at 100 000 keys. ttlResolution 0: read the clock on every check, so an

@@ -101,10 +101,16 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
     async claim(key, owner, leaseMs, watch) {
       const lease = Math.ceil(leaseMs);
       // A new key, the usual case, needs no script: SET NX writes exactly what CLAIM would (attempt 1).
-      if (watch === undefined && (await command(['SET', deliveryKey(key), `L1:${owner}`, 'NX', 'PX', String(lease)])) !== null) {
+      if (
+        watch === undefined &&
+        (await command(['SET', deliveryKey(key), `L1:${owner}`, 'NX', 'PX', String(lease)])) !== null
+      ) {
         return { state: 'claimed', attempt: 1 };
       }
-      const args = watch === undefined ? [owner, lease, '', 0, 0] : [owner, lease, watch.taskId, Math.floor(watch.dueAt), Math.floor(watch.now)];
+      const args =
+        watch === undefined
+          ? [owner, lease, '', 0, 0]
+          : [owner, lease, watch.taskId, Math.floor(watch.dueAt), Math.floor(watch.now)];
       const [state, attempt] = (await run(scripts.CLAIM, [deliveryKey(key), due, info], args)) as [number, number];
       const name = CLAIM_STATES[Number(state)] ?? 'in_progress';
       return name === 'claimed' ? { state: name, attempt: Number(attempt) } : { state: name };
@@ -126,7 +132,11 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
       await run(scripts.UNWATCH, [due, info], [taskId]);
     },
     async takeDueWatches(now, limit, leaseUntil) {
-      const flat = (await run(scripts.TAKE_DUE, [due, info], [Math.floor(now), limit, Math.floor(leaseUntil)])) as string[];
+      const flat = (await run(
+        scripts.TAKE_DUE,
+        [due, info],
+        [Math.floor(now), limit, Math.floor(leaseUntil)],
+      )) as string[];
       const taken: WatchedTask[] = [];
       for (let index = 0; index + 1 < flat.length; index += 2) {
         const [watchedAt = '0', checks = '0'] = String(flat[index + 1]).split(':');

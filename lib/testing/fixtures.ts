@@ -26,7 +26,10 @@ export const FIXTURE_KINDS = {
   'midjourney-variation-failed': ['midjourney', 'variation', 'output'],
   'suno-generate-music-custom-completed': ['music-s', 'generate_music_custom', 'output'],
   'suno-generate-music-failed': ['music-s', 'generate_music', 'null'],
-} as const satisfies Record<string, { [M in KnownModel]: readonly [M, PiapiTaskTypes[M], 'output' | 'null'] }[KnownModel]>;
+} as const satisfies Record<
+  string,
+  { [M in KnownModel]: readonly [M, PiapiTaskTypes[M], 'output' | 'null'] }[KnownModel]
+>;
 
 /** The name of a shipped fixture, such as `'midjourney-imagine-completed'`. */
 export type FixtureName = keyof typeof FIXTURE_KINDS;

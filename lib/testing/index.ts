@@ -28,7 +28,9 @@ function withOverrides(base: PiapiNotification, overrides: NotificationOverrides
  * overrides replace `model`, `task_type` or `output`, which the name then no
  * longer describes.
  */
-export type FixtureResult<N extends FixtureName, O extends NotificationOverrides> = [Extract<keyof O, 'model' | 'task_type' | 'output'>] extends [never]
+export type FixtureResult<N extends FixtureName, O extends NotificationOverrides> = [
+  Extract<keyof O, 'model' | 'task_type' | 'output'>,
+] extends [never]
   ? FixtureNotification<N>
   : PiapiNotification;
 
@@ -42,11 +44,16 @@ export type FixtureResult<N extends FixtureName, O extends NotificationOverrides
  * @param overrides - fields of `data` to replace, and `timestamp`
  * @throws TypeError when no fixture has that name
  */
-export function fixture<N extends FixtureName, O extends NotificationOverrides = {}>(name: N, overrides?: O): FixtureResult<N, O> {
+export function fixture<N extends FixtureName, O extends NotificationOverrides = {}>(
+  name: N,
+  overrides?: O,
+): FixtureResult<N, O> {
   // Own keys only: 'constructor' is not a fixture.
   const base = Object.hasOwn(FIXTURES, name) ? (FIXTURES as Record<string, PiapiNotification>)[name] : undefined;
   if (base === undefined) {
-    throw new TypeError(`piapi-webhook/testing: no fixture named ${JSON.stringify(name)}. Known: ${fixtureNames.join(', ')}.`);
+    throw new TypeError(
+      `piapi-webhook/testing: no fixture named ${JSON.stringify(name)}. Known: ${fixtureNames.join(', ')}.`,
+    );
   }
   return withOverrides(base, overrides ?? {}) as FixtureResult<N, O>;
 }
@@ -64,7 +71,10 @@ export function fixture<N extends FixtureName, O extends NotificationOverrides =
  * ```
  */
 export function createNotification(overrides: NotificationOverrides = {}): PiapiNotification {
-  return withOverrides(FIXTURES['midjourney-imagine-completed'] as PiapiNotification, { task_id: randomUUID(), ...overrides });
+  return withOverrides(FIXTURES['midjourney-imagine-completed'] as PiapiNotification, {
+    task_id: randomUUID(),
+    ...overrides,
+  });
 }
 
 /**
@@ -100,7 +110,11 @@ export interface RequestBuilder<T> {
 }
 
 async function post(url: string, notification: PiapiNotification, secret: string): Promise<DeliveryResult> {
-  const response = await fetch(url, { method: 'POST', headers: deliveryHeaders(secret), body: JSON.stringify(notification) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: deliveryHeaders(secret),
+    body: JSON.stringify(notification),
+  });
   const text = await response.text();
   let body: unknown = text;
   try {
@@ -111,7 +125,11 @@ async function post(url: string, notification: PiapiNotification, secret: string
   return { status: response.status, body, headers: response.headers };
 }
 
-async function postToServer(server: Server, notification: PiapiNotification, options: SendOptions): Promise<DeliveryResult> {
+async function postToServer(
+  server: Server,
+  notification: PiapiNotification,
+  options: SendOptions,
+): Promise<DeliveryResult> {
   const { port } = server.address() as AddressInfo;
   return post(`http://127.0.0.1:${port}${options.path ?? '/piapi/webhook'}`, notification, options.secret);
 }
@@ -148,7 +166,11 @@ export function sendNotification(
   options: SendOptions,
 ): unknown {
   if (typeof target === 'string' || target instanceof URL) return post(String(target), notification, options.secret);
-  if (typeof (target as Server).listen === 'function' && typeof (target as Server).address === 'function' && (target as Server).listening) {
+  if (
+    typeof (target as Server).listen === 'function' &&
+    typeof (target as Server).address === 'function' &&
+    (target as Server).listening
+  ) {
     return postToServer(target as Server, notification, options);
   }
   if (typeof target === 'function') {
@@ -162,9 +184,13 @@ export function sendNotification(
     });
   }
   if (typeof (target as RequestBuilder<unknown>).set === 'function') {
-    return (target as RequestBuilder<{ send(body: string): unknown }>).set(deliveryHeaders(options.secret)).send(JSON.stringify(notification));
+    return (target as RequestBuilder<{ send(body: string): unknown }>)
+      .set(deliveryHeaders(options.secret))
+      .send(JSON.stringify(notification));
   }
-  throw new TypeError('piapi-webhook/testing: sendNotification needs a URL, an app, a listening server, or a supertest request.');
+  throw new TypeError(
+    'piapi-webhook/testing: sendNotification needs a URL, an app, a listening server, or a supertest request.',
+  );
 }
 
 export type { PiapiNotification, PiapiTask };

@@ -50,7 +50,12 @@ export function lentNodeCrypto(getBuiltinModule: GetBuiltinModule | undefined): 
   try {
     const crypto = getBuiltinModule('node:crypto') as Partial<NodeCryptoModules['crypto']> | undefined;
     const buffer = getBuiltinModule('node:buffer') as Partial<NodeCryptoModules['buffer']> | undefined;
-    if (typeof crypto?.createHash !== 'function' || typeof crypto.randomBytes !== 'function' || typeof buffer?.Buffer?.from !== 'function') return undefined;
+    if (
+      typeof crypto?.createHash !== 'function' ||
+      typeof crypto.randomBytes !== 'function' ||
+      typeof buffer?.Buffer?.from !== 'function'
+    )
+      return undefined;
     return { crypto, buffer } as NodeCryptoModules;
   } catch {
     return undefined;

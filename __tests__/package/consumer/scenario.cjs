@@ -5,7 +5,15 @@ const SECRET = 'consumer-secret';
 async function run(label, express, piapiWebhook) {
   const handled = [];
   const app = express();
-  app.use('/hook', piapiWebhook({ secret: SECRET, onTask: (task) => { handled.push(task.status); } }));
+  app.use(
+    '/hook',
+    piapiWebhook({
+      secret: SECRET,
+      onTask: (task) => {
+        handled.push(task.status);
+      },
+    }),
+  );
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${server.address().port}/hook`;
@@ -13,7 +21,11 @@ async function run(label, express, piapiWebhook) {
   const body = (status, timestamp = now) =>
     JSON.stringify({ timestamp, data: { task_id: 't-1', model: 'midjourney', task_type: 'imagine', status } });
   const send = async (payload, { secret = SECRET, type = 'application/json', method = 'POST' } = {}) => {
-    const response = await fetch(url, { method, headers: { 'content-type': type, 'x-webhook-secret': secret }, body: method === 'POST' ? payload : undefined });
+    const response = await fetch(url, {
+      method,
+      headers: { 'content-type': type, 'x-webhook-secret': secret },
+      body: method === 'POST' ? payload : undefined,
+    });
     const answer = await response.json();
     await new Promise((resolve) => setImmediate(resolve));
     return [response.status, answer.error ?? 'ok', response.headers.get('allow')];

@@ -33,20 +33,37 @@ const options: PiapiWebhookOptions = {
     }
   },
 };
-const hook = piapiWebhook({ ...options, store: memoryStore({ max: 100 }), ack: 'after-handler', maxConcurrency: 4, maxQueue: 10 });
+const hook = piapiWebhook({
+  ...options,
+  store: memoryStore({ max: 100 }),
+  ack: 'after-handler',
+  maxConcurrency: 4,
+  maxQueue: 10,
+});
 createServer(hook);
 const drained: Promise<DrainReport> = hook.drain(1000);
 void drained;
-const recovering = piapiWebhook({ ...options, leaseSeconds: 5, recovery: { apiKey: 'key', checkAfterSeconds: 30, intervalSeconds: 0 } });
+const recovering = piapiWebhook({
+  ...options,
+  leaseSeconds: 5,
+  recovery: { apiKey: 'key', checkAfterSeconds: 30, intervalSeconds: 0 },
+});
 const report: Promise<ReconcileReport> = recovering.reconcile(['t']);
-const outcome: Promise<DeliverOutcome> = recovering.deliver({ task_id: 't', model: 'm', task_type: 'x', status: 'completed' }, { source: 'deliver' });
+const outcome: Promise<DeliverOutcome> = recovering.deliver(
+  { task_id: 't', model: 'm', task_type: 'x', status: 'completed' },
+  { source: 'deliver' },
+);
 const watched: Promise<void> = recovering.watch('t');
 const settled: Promise<void> = recovering.settled();
 void [report, outcome, watched, settled];
 declare const client: RedisClientLike;
 const redisOptions: RedisStoreOptions = { prefix: 'x:' };
 piapiWebhook({ ...options, store: redisStore(client, redisOptions) });
-const delivered: Promise<DeliveryResult> = sendNotification('http://127.0.0.1:1/x', createNotification({ status: 'failed' }), { secret: 'a' });
+const delivered: Promise<DeliveryResult> = sendNotification(
+  'http://127.0.0.1:1/x',
+  createNotification({ status: 'failed' }),
+  { secret: 'a' },
+);
 void delivered;
 const task = fixture('kling-video-generation-completed').data;
 if (isModel(task, 'kling')) {
@@ -62,7 +79,10 @@ void fixture('midjourney-imagine-completed').data.output.clips.length;
 fixture('nope');
 // @ts-expect-error ack has two modes only
 piapiWebhook({ ...options, ack: 'later' });
-const notification: PiapiNotification = { timestamp: 1, data: { task_id: 't', model: 'm', task_type: 'x', status: 'completed' } };
+const notification: PiapiNotification = {
+  timestamp: 1,
+  data: { task_id: 't', model: 'm', task_type: 'x', status: 'completed' },
+};
 void notification;
 void PiapiWebhookConfigError;
 // @ts-expect-error onTask is required
