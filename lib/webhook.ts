@@ -87,15 +87,15 @@ export function createWebhook(
   platform: Platform,
 ): { readonly receiver: Receiver; readonly controls: WebhookControls; readonly logger: PiapiWebhookLogger } {
   const config = parseOptions(options, ({ now, replayWindowSeconds }) => memoryStore({ now, replayWindowSeconds }));
-  let pipeline: Pipeline | undefined;
-  const pipelineOf = (): Pipeline => pipeline!;
+  // Called only once the pipeline below exists: recovery's calls all come after construction.
+  const pipelineOf = (): Pipeline => pipeline;
   let recovery: Recovery | undefined;
   if (config.recovery !== undefined) {
     const { apiKey, baseUrl, requestTimeoutMs, concurrency } = config.recovery;
     const client = createPiapiClient({ apiKey, baseUrl, timeoutMs: requestTimeoutMs, concurrency });
     recovery = createRecovery(config, config.recovery, pipelineOf, (taskId) => client.getTask(taskId));
   }
-  pipeline = createPipeline(config, platform, config.recovery?.verify ? recovery?.confirm : undefined);
+  const pipeline = createPipeline(config, platform, config.recovery?.verify ? recovery?.confirm : undefined);
   // A reconnecting client emits an error per attempt: one report per cooldown is enough.
   let quietUntil = 0;
   config.store.setErrorReporter?.((error) => {

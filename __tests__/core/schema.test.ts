@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describeSchemaErrors, documentedShape, requiredShape } from '../../lib/core/schema.js';
 import { notification } from '../helpers/notifications.js';
 
-// The generator is a build-time script (CommonJS, so that jest and node both load it as is).
+// The generator is a build-time script (CommonJS, so that jest and node both load it as is), untyped: require is its import.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const generator = require('../../scripts/generate-validators.cjs') as {
   generateValidatorSource(): string;
   OUTPUT: string;

@@ -189,7 +189,7 @@ describe('the logger option', () => {
       warn: (...args: unknown[]) => void lines.push(`warn ${args.map(String).join(' ')}`),
       error: (...args: unknown[]) =>
         void lines.push(
-          `error ${args.map((arg) => (typeof arg === 'object' && arg !== null && 'err' in arg ? String((arg as { err: unknown }).err) : String(arg))).join(' ')}`,
+          `error ${args.map((arg) => (typeof arg === 'object' && arg !== null && 'err' in arg ? String(arg.err) : String(arg))).join(' ')}`,
         ),
     };
     const failing: DedupeStore = { ...memoryStore(), claim: () => Promise.reject(new Error('ECONNREFUSED')) };

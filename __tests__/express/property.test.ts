@@ -33,7 +33,7 @@ const invalidBody = fc.oneof(
       timestamp: fc.anything(),
       data: fc.dictionary(fc.constantFrom('task_id', 'model', 'task_type', 'status', 'output'), fc.anything()),
     })
-    .map((body) => Buffer.from(JSON.stringify(body) ?? '')),
+    .map((body) => Buffer.from(JSON.stringify(body))),
 );
 
 describe.each(expressVersions)('random requests on %s', (_version, express) => {

@@ -88,7 +88,7 @@ export function streamingPost(
 ): Request {
   const all: Record<string, string> = { 'content-type': 'application/json', ...headers };
   if (secret !== null) all['x-webhook-secret'] = secret;
-  return new Request(URL, { method: 'POST', headers: all, body: stream, duplex: 'half' } as RequestInit);
+  return new Request(URL, { method: 'POST', headers: all, body: stream, duplex: 'half' });
 }
 
 /** A waitUntil that, like workerd's, throws when called detached from its context. */

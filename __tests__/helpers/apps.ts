@@ -17,7 +17,7 @@ type ExpressFactory = typeof express5;
 /** Every Express major the package supports, for `describe.each`. */
 export const expressVersions: ReadonlyArray<[string, ExpressFactory]> = [
   ['Express 5', express5],
-  ['Express 4', express4 as unknown as ExpressFactory],
+  ['Express 4', express4],
 ];
 
 export interface Received {
@@ -103,8 +103,6 @@ export function rawRequest(
 /** One logger call as a line of text; the `{ err }` object a logger gets is shown by its error. */
 export function logLine(args: readonly unknown[]): string {
   return args
-    .map((arg) =>
-      typeof arg === 'object' && arg !== null && 'err' in arg ? String((arg as { err: unknown }).err) : String(arg),
-    )
+    .map((arg) => (typeof arg === 'object' && arg !== null && 'err' in arg ? String(arg.err) : String(arg)))
     .join(' ');
 }

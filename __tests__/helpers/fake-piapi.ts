@@ -92,7 +92,7 @@ function readJson(req: IncomingMessage): Promise<unknown> {
       try {
         resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
       } catch (error) {
-        reject(error);
+        reject(error as Error);
       }
     });
   });
@@ -302,6 +302,8 @@ export class FakePiapi extends EventEmitter {
       } catch {
         return send(res, 400, { code: 400, data: null, message: 'invalid json' });
       }
+      // A JSON body can be null or any value: the cast above only names what a valid one holds.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       if (typeof body?.model !== 'string' || typeof body.task_type !== 'string') {
         return send(res, 400, { code: 400, data: null, message: 'invalid request: model and task_type are required' });
       }

@@ -10,7 +10,7 @@ export const fixtureNames = Object.keys(FIXTURES).sort() as Array<keyof typeof F
 
 /** A fresh copy of a shipped fixture, with its own timestamp. */
 export function loadFixture(name: keyof typeof FIXTURES): PiapiNotification {
-  return structuredClone(FIXTURES[name]) as PiapiNotification;
+  return structuredClone(FIXTURES[name]);
 }
 
 /**

@@ -51,7 +51,9 @@ describe('the Next.js example with the packed tarball', () => {
   });
 
   afterAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     await server?.stop();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -27,6 +27,7 @@ describe('the packed tarball on Node servers', () => {
   }, INSTALL_DEADLINE_MS);
 
   afterAll(() => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 

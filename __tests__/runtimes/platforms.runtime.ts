@@ -47,6 +47,7 @@ describe('the packed tarball in Bun, Deno and workerd', () => {
   }, INSTALL_DEADLINE_MS);
 
   afterAll(() => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -55,8 +55,8 @@ export function startServer(
       void stop().then(() => reject(new Error(`${command} ${args.join(' ')}: ${why}\n${output.join('\n')}`)));
     };
     const timer = setTimeout(() => fail('no line saying it listens before the deadline'), DEADLINE_MS);
-    createInterface({ input: child.stderr! }).on('line', (line) => output.push(line));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stderr }).on('line', (line) => output.push(line));
+    createInterface({ input: child.stdout }).on('line', (line) => {
       output.push(line);
       const url = ready(line);
       if (url !== undefined) {
@@ -92,8 +92,8 @@ export async function startSilentServer(
 ): Promise<RunningServer> {
   const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => output.push(line));
-  createInterface({ input: child.stderr! }).on('line', (line) => output.push(line));
+  createInterface({ input: child.stdout }).on('line', (line) => output.push(line));
+  createInterface({ input: child.stderr }).on('line', (line) => output.push(line));
   const stop = stopper(child);
   const deadline = Date.now() + DEADLINE_MS;
   for (;;) {

@@ -34,7 +34,7 @@ const clients: Array<[string, ClientKind]> = [
       connect: async (url, { errorListener = true } = {}) => {
         const client = createClient({ url, socket: { reconnectStrategy: 50 } });
         if (errorListener) client.on('error', () => undefined);
-        return (await client.connect()) as unknown as RedisClientLike & TestClient;
+        return await client.connect();
       },
     },
   ],
@@ -45,7 +45,7 @@ const clients: Array<[string, ClientKind]> = [
         const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
         if (errorListener) client.on('error', () => undefined);
         await client.connect();
-        return client as unknown as RedisClientLike & TestClient;
+        return client;
       },
     },
   ],
@@ -72,7 +72,7 @@ const TTL_S = 600;
 
 describe('redisStore setup', () => {
   it('refuses something that is not a Redis client', () => {
-    expect(() => redisStore({} as RedisClientLike)).toThrow(PiapiWebhookConfigError);
+    expect(() => redisStore({})).toThrow(PiapiWebhookConfigError);
     expect(() => redisStore({ set: async () => 'OK' } as unknown as RedisClientLike)).toThrow('"redisStore.client"');
   });
 
@@ -153,7 +153,7 @@ describeWithRedis.each(clients)('redisStore with %s', (_name, kind) => {
       store.takeDueWatches(100, 10, 500),
       redisStore(client, { prefix }).takeDueWatches(100, 10, 500),
     ]);
-    expect([...first!, ...second!]).toEqual([{ taskId: 't', watchedAt: 50, checks: 0 }]);
+    expect([...first, ...second]).toEqual([{ taskId: 't', watchedAt: 50, checks: 0 }]);
     await store.rescheduleWatch('t', 450, 1);
     expect(await store.takeDueWatches(450, 10, 900)).toEqual([{ taskId: 't', watchedAt: 50, checks: 1 }]);
     await store.complete('k', 'o', TTL_S, 't');

@@ -43,7 +43,7 @@ async function readTaskFile(path: string): Promise<PiapiTask> {
   try {
     parsed = JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
-    throw new Error(`cannot read ${path}: ${(error as Error).message}`);
+    throw new Error(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
   }
   const task = isObject(parsed) && isObject(parsed['data']) ? parsed['data'] : parsed;
   if (!isObject(task))

@@ -30,7 +30,7 @@ export function parseLimit(value: unknown): number {
  */
 const MAX_SECRET_LENGTH = 16 * 1024;
 /** Beyond U+00FF: not Latin-1. */
-const NON_LATIN1 = /[^\u0000-\u00ff]/u;
+const NON_LATIN1 = /[\u0100-\u{10ffff}]/u;
 /**
  * RFC 9110 §5.5: a field value is VCHAR, obs-text (0x80–0xFF), SP and HTAB.
  * Every other control character (NUL, CR, LF, the rest of C0, and DEL) is

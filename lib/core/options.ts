@@ -256,14 +256,14 @@ function parseStore(value: unknown): DedupeStore {
       `must be a DedupeStore such as memoryStore() or redisStore(client) (missing: ${missing.join(', ')}), received ${describe(value)}. The store contract changed in 0.2: see the README's "Custom stores".`,
     );
   }
-  return value as unknown as DedupeStore;
+  return value as DedupeStore;
 }
 
 function parseFunction<T>(option: string, value: T): NonNullable<T> {
   if (typeof value !== 'function') {
     throw new PiapiWebhookConfigError(option, `must be a function, received ${describe(value)}.`);
   }
-  return value as NonNullable<T>;
+  return value;
 }
 
 /**

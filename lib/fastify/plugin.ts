@@ -129,12 +129,13 @@ export async function piapiWebhookPlugin(fastify: FastifyInstance, options: Piap
   });
 
   // An encapsulated child: its catch-all parser, which reads nothing, applies to this route only.
-  await fastify.register(async function piapiWebhookRoute(child) {
+  await fastify.register(function piapiWebhookRoute(child, _options, done) {
     child.removeAllContentTypeParsers();
-    child.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    child.addContentTypeParser('*', (_request, _payload, parsed) => parsed(null));
     child.post(route, (request, reply) => {
       receiver.receive(new FastifyDelivery(request, reply));
     });
+    done();
   }, routeOptions);
 }
 

@@ -52,7 +52,7 @@ export async function readLimitedBody(
   }
   if (request.body === null) return new Uint8Array(0);
 
-  const reader = request.body.getReader();
+  const reader: ReadableStreamDefaultReader<Uint8Array> = request.body.getReader();
   onCancel?.(() => void reader.cancel().catch(() => undefined));
   const chunks: Uint8Array[] = [];
   let total = 0;

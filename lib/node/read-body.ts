@@ -69,6 +69,8 @@ export function readRequestBody(
   }
   const length = req.headers['content-length'] ?? null;
   getRawBody(req, { length, limit: limitBytes }, (error, body) => {
+    // raw-body's types say an error always comes, but it calls back with null on success.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
     if (error === null || error === undefined) {
       // Decoded here rather than in the core: Buffer's decoder is Node's fastest path.
       callback(undefined, body.toString('utf8'));

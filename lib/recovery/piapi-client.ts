@@ -175,14 +175,14 @@ function interpret(
     return retryAfterMs === undefined ? { retry } : { retry, retryAfterMs };
   }
   if (status < 200 || status >= 300) return { final: { kind: 'unavailable', error: failure(`HTTP ${status}`) } };
-  let envelope: { code?: unknown; data?: unknown; message?: unknown };
+  let envelope: unknown;
   try {
-    envelope = JSON.parse(text) as typeof envelope;
+    envelope = JSON.parse(text);
   } catch {
     return { retry: failure('the answer is not JSON') };
   }
   if (typeof envelope !== 'object' || envelope === null) return { retry: failure('the answer is not a JSON object') };
-  const { code, data, message } = envelope;
+  const { code, data, message } = envelope as { code?: unknown; data?: unknown; message?: unknown };
   if (code === 200 && typeof data === 'object' && data !== null) return { final: { kind: 'found', task: data } };
   // PiAPI's answer for an unknown id is not documented: an envelope 404 or a "not found" message counts.
   if (code === 404 || (code !== 200 && notFoundMessage(message))) return { final: { kind: 'not_found' } };

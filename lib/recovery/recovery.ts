@@ -28,7 +28,7 @@ export interface Recovery {
   watch(taskId: string, checkAfterMs?: number): Promise<void>;
   reconcile(taskIds?: readonly string[]): Promise<ReconcileReport>;
   /** For `recovery.verify`: PiAPI's own copy of a webhook's terminal task. */
-  confirm(task: PiapiTask): Promise<Confirmation>;
+  confirm(this: void, task: PiapiTask): Promise<Confirmation>;
   /** Starts the sweep timer, once; a no-op with `intervalSeconds: 0` or after `stop()`. */
   start(): void;
   /** Stops the sweep timer (drain). */

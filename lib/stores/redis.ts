@@ -11,7 +11,9 @@ import * as scripts from './redis-scripts.js';
  */
 export interface RedisClientLike {
   // `any` at this boundary only: both clients' overloaded signatures must fit.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   sendCommand?(args: any): unknown;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   call?(command: string, ...args: any[]): Promise<unknown>;
   on?(event: 'error', listener: (error: unknown) => void): unknown;
   listenerCount?(event: 'error'): number;
@@ -62,10 +64,12 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
   if (typeof prefix !== 'string') {
     throw new PiapiWebhookConfigError('redisStore.prefix', `must be a string, received ${describe(prefix)}.`);
   }
+  // A JavaScript caller can pass anything, undefined included: the error below names what was expected.
+  const given = client as RedisClientLike | null | undefined;
   const command: ((args: string[]) => Promise<unknown>) | undefined =
-    typeof client?.call === 'function'
+    typeof given?.call === 'function'
       ? (args) => client.call!(args[0]!, ...args.slice(1))
-      : typeof client?.sendCommand === 'function'
+      : typeof given?.sendCommand === 'function'
         ? (args) => Promise.resolve(client.sendCommand!(args))
         : undefined;
   if (command === undefined) {
