@@ -52,7 +52,10 @@ export function parseReconcileOptions(value: unknown, requestTimeoutMs: number):
   const given = value as Record<string, unknown>;
   for (const key of Object.keys(given)) {
     if (!NAMES.has(key))
-      throw new PiapiWebhookConfigError(`reconcile.${key}`, `is not an option. Known options: ${[...NAMES].join(', ')}.`);
+      throw new PiapiWebhookConfigError(
+        `reconcile.${key}`,
+        `is not an option. Known options: ${[...NAMES].join(', ')}.`,
+      );
   }
   const deadlineMs =
     given['deadlineMs'] === undefined
@@ -79,7 +82,9 @@ export function parseTaskIds(value: unknown): readonly string[] | undefined {
   if (value === undefined) return undefined;
   const bad = Array.isArray(value) ? value.findIndex((id) => typeof id !== 'string' || id === '') : -1;
   if (!Array.isArray(value) || bad >= 0) {
-    const received = Array.isArray(value) ? `entry ${bad + 1} is ${describe(value[bad])}` : `received ${describe(value)}`;
+    const received = Array.isArray(value)
+      ? `entry ${bad + 1} is ${describe(value[bad])}`
+      : `received ${describe(value)}`;
     throw new PiapiWebhookConfigError(
       'reconcile.taskIds',
       `must be an array of task ids (non-empty strings), or undefined for the due watched tasks: ${received}.`,

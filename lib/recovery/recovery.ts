@@ -142,7 +142,10 @@ export function createRecovery(
     if (deadlineAt === Number.POSITIVE_INFINITY) return lookup;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<TaskLookup>((resolve) => {
-      const error = new PiapiTaskLookupError(`PiAPI get-task for ${taskId}: no answer before reconcile's deadline`, taskId);
+      const error = new PiapiTaskLookupError(
+        `PiAPI get-task for ${taskId}: no answer before reconcile's deadline`,
+        taskId,
+      );
       timer = setTimeout(() => resolve({ kind: 'unavailable', error }), Math.max(0, deadlineAt - config.now()));
       (timer as { unref?: () => void }).unref?.();
     });
@@ -174,7 +177,13 @@ export function createRecovery(
     take: (count: number) => Promise<readonly Item[]>,
     limits: ReconcileLimits,
   ): Promise<Omit<ReconcileReport, 'more' | 'skipped'> & { stopped: boolean }> {
-    const report: Record<Verdict, string[]> = { recovered: [], alreadyHandled: [], pending: [], failed: [], gaveUp: [] };
+    const report: Record<Verdict, string[]> = {
+      recovered: [],
+      alreadyHandled: [],
+      pending: [],
+      failed: [],
+      gaveUp: [],
+    };
     const deadlineAt = config.now() + limits.deadlineMs;
     let checked = 0;
     let stopped = false;
