@@ -71,6 +71,20 @@ export interface WebhookControls {
 
 const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 
+/**
+ * Where `reconcileHandler` finds, on what an entry returns, the hook's `onError`
+ * and its get-task timeout (to check its deadline at construction). Internal: a
+ * registered symbol, so that two copies of the package (CJS and ESM) agree.
+ */
+export const HOOK_INTERNALS: unique symbol = Symbol.for('piapi-webhook.internals');
+
+/** What {@link HOOK_INTERNALS} holds. */
+export interface HookInternals {
+  reportError(error: unknown): void;
+  /** `recovery.requestTimeoutMs`; undefined without the `recovery` option. */
+  readonly requestTimeoutMs: number | undefined;
+}
+
 function needsRecovery(method: string): never {
   throw new TypeError(
     `piapi-webhook: ${method}() needs the recovery option: piapiWebhook({ ..., recovery: { apiKey: process.env.PIAPI_API_KEY } }).`,
@@ -163,5 +177,11 @@ export function createWebhook(
       return pipelineOf().run(notification, deliverOptions.source ?? 'deliver', warnings);
     },
   };
+  // Enumerable, so that the entries' Object.assign(handler, controls) carries it.
+  const internals: HookInternals = {
+    reportError: (error) => pipelineOf().reportError(error),
+    requestTimeoutMs: config.recovery?.requestTimeoutMs,
+  };
+  Object.defineProperty(controls, HOOK_INTERNALS, { value: internals, enumerable: true });
   return { receiver, controls, logger: config.logger };
 }
