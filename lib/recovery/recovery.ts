@@ -5,7 +5,8 @@ import { parseNotification } from '../core/parse.js';
 import type { Confirmation, Pipeline } from '../core/pipeline.js';
 import type { RecoveryConfig } from './options.js';
 import type { PiapiNotification, PiapiTask } from '../core/types.js';
-import { PiapiTaskLookupError, type TaskLookup } from './piapi-client.js';
+import type { TaskLookup } from './piapi-client.js';
+import { beforeDeadline, runBatches } from './batches.js';
 import type { ReconcileLimits } from './reconcile-options.js';
 
 /** What `reconcile()` did, task by task. */
@@ -104,7 +105,7 @@ export function createRecovery(
   async function check(taskId: string, watched: WatchedTask | undefined, deadlineAt: number): Promise<Verdict> {
     const checks = watched?.checks ?? 0;
     if (watched !== undefined && config.now() - watched.watchedAt > recovery.maxAgeMs) return giveUp(taskId, 'max_age');
-    const lookup = await beforeDeadline(taskId, deadlineAt);
+    const lookup = await beforeDeadline(taskId, getTask(taskId), deadlineAt, config.now);
     if (lookup.kind === 'not_found') return giveUp(taskId, 'not_found');
     if (lookup.kind === 'unavailable') return later(taskId, checks, 'failed', lookup.error, lookup.retryAfterMs);
     const notification = asNotification(lookup.task);
@@ -133,25 +134,6 @@ export function createRecovery(
     }
   }
 
-  /**
-   * A lookup that ends by `deadlineAt` (the client's retries may outlast one
-   * request's timeout); past it, the lookup is abandoned as unavailable.
-   */
-  function beforeDeadline(taskId: string, deadlineAt: number): Promise<TaskLookup> {
-    const lookup = getTask(taskId);
-    if (deadlineAt === Number.POSITIVE_INFINITY) return lookup;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<TaskLookup>((resolve) => {
-      const error = new PiapiTaskLookupError(
-        `PiAPI get-task for ${taskId}: no answer before reconcile's deadline`,
-        taskId,
-      );
-      timer = setTimeout(() => resolve({ kind: 'unavailable', error }), Math.max(0, deadlineAt - config.now()));
-      (timer as { unref?: () => void }).unref?.();
-    });
-    return Promise.race([lookup, late]).finally(() => clearTimeout(timer));
-  }
-
   async function checkBatch(items: readonly Item[], report: Record<Verdict, string[]>, deadlineAt: number) {
     await Promise.all(
       items.map(async ({ taskId, watched }) => {
@@ -167,13 +149,8 @@ export function createRecovery(
     );
   }
 
-  /**
-   * Checks tasks a batch at a time (as many as the client runs at once), while
-   * `limits` allow: a batch is only taken while its lookups can end by the
-   * deadline, so a task is never taken (and its next check pushed back) without
-   * being checked. `take(count)` answers fewer than `count` once none are left.
-   */
-  async function runBatches(
+  /** Checks what `take` gives, a batch of `recovery.concurrency` at a time, within `limits` (see `runBatches`). */
+  async function checkWithin(
     take: (count: number) => Promise<readonly Item[]>,
     limits: ReconcileLimits,
   ): Promise<Omit<ReconcileReport, 'more' | 'skipped'> & { stopped: boolean }> {
@@ -185,23 +162,18 @@ export function createRecovery(
       gaveUp: [],
     };
     const deadlineAt = config.now() + limits.deadlineMs;
-    let checked = 0;
-    let stopped = false;
-    for (;;) {
-      const wanted = Math.min(limits.limit - checked, recovery.concurrency);
-      if (wanted <= 0 || config.now() + recovery.requestTimeoutMs > deadlineAt) {
-        stopped = true;
-        break;
-      }
-      const batch = await take(wanted);
-      await checkBatch(batch, report, deadlineAt);
-      checked += batch.length;
-      if (batch.length < wanted) break;
-    }
+    const { checked, stopped } = await runBatches(take, (batch) => checkBatch(batch, report, deadlineAt), {
+      deadlineAt,
+      limit: limits.limit,
+      batchSize: recovery.concurrency,
+      lookupMs: recovery.requestTimeoutMs,
+      now: config.now,
+    });
     return { checked, ...report, stopped };
   }
 
-  async function sweep(limits: ReconcileLimits): Promise<ReconcileReport> {
+  /** The due watched tasks; `askMore`: find out, when the run stops early, whether any are left (the timer's sweep need not). */
+  async function sweep(limits: ReconcileLimits, askMore = true): Promise<ReconcileReport> {
     // Only tasks due when the run starts: a task rescheduled during the run waits for the next one.
     const startedAt = config.now();
     const takeDue = async (count: number): Promise<readonly WatchedTask[]> => {
@@ -213,11 +185,11 @@ export function createRecovery(
         [] as readonly WatchedTask[],
       );
     };
-    const { stopped, ...report } = await runBatches(
+    const { stopped, ...report } = await checkWithin(
       async (count) => (await takeDue(count)).map((watched) => ({ taskId: watched.taskId, watched })),
       limits,
     );
-    if (!stopped) return { ...report, more: false, skipped: [] };
+    if (!stopped || !askMore) return { ...report, more: stopped, skipped: [] };
     // The store has no peek: take one more and give it back, still due, to learn whether any are left.
     const [left] = await takeDue(1);
     if (left !== undefined) {
@@ -233,7 +205,7 @@ export function createRecovery(
   async function checkIds(taskIds: readonly string[], limits: ReconcileLimits): Promise<ReconcileReport> {
     const unique = [...new Set(taskIds)];
     let next = 0;
-    const { stopped: _stopped, ...report } = await runBatches(async (count) => {
+    const { stopped: _stopped, ...report } = await checkWithin(async (count) => {
       const batch = unique.slice(next, next + count);
       next += batch.length;
       return batch.map((taskId) => ({ taskId, watched: undefined }));
@@ -247,7 +219,7 @@ export function createRecovery(
 
   function tick(): void {
     // One sweep at a time: a slow PiAPI must not pile sweeps up.
-    sweeping ??= sweep({ ...UNLIMITED, limit: SWEEP_BATCH })
+    sweeping ??= sweep({ ...UNLIMITED, limit: SWEEP_BATCH }, false)
       .catch((error: unknown) => {
         pipeline().reportError(error);
         return undefined as never;
