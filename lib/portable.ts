@@ -12,6 +12,7 @@ export type { DrainReport, PendingHandler } from './core/scheduler.js';
 export type { WebhookControls } from './webhook.js';
 export type { DeliverOutcome } from './core/pipeline.js';
 export type { ReconcileReport } from './recovery/recovery.js';
+export type { ReconcileOptions } from './recovery/reconcile-options.js';
 export { isKnownModel, isModel, isTaskOf, isTerminal, resultUrls } from './core/task-helpers.js';
 export type * from './core/outputs.js';
 export {

@@ -8,6 +8,7 @@ import type { DrainReport } from './core/scheduler.js';
 import type { PiapiNotification, PiapiTask, TaskSource } from './core/types.js';
 import { createPiapiClient } from './recovery/piapi-client.js';
 import { createRecovery, type Recovery, type ReconcileReport } from './recovery/recovery.js';
+import { parseReconcileOptions, parseTaskIds, type ReconcileOptions } from './recovery/reconcile-options.js';
 import { memoryStore } from './stores/memory.js';
 
 /** The methods every entry point exposes on what it returns (the middleware, the Fetch handler, the Fastify plugin). */
@@ -44,9 +45,15 @@ export interface WebhookControls {
    * own table of unfinished tasks). Terminal tasks run through dedupe and
    * `onTask` with `ctx.source: 'recovery'`. Needs the `recovery` option.
    *
+   * From a cron (serverless platforms, `intervalSeconds: 0`), give the run its
+   * `deadlineMs`: it stops taking due tasks in time, leaves the rest due for
+   * the next run, and says so with `more: true`.
+   *
    * @param taskIds - the tasks to check; default: the due watched tasks
+   * @param options - `deadlineMs` and `limit`: see {@link ReconcileOptions}
+   * @throws PiapiWebhookConfigError (as a rejection) when an option is wrong
    */
-  reconcile(taskIds?: readonly string[]): Promise<ReconcileReport>;
+  reconcile(taskIds?: readonly string[], options?: ReconcileOptions): Promise<ReconcileReport>;
   /**
    * Runs a notification (or a bare task) through validation, dedupe, the
    * scheduler and `onTask`, without HTTP (no secret, media-type or timestamp
@@ -63,6 +70,20 @@ export interface WebhookControls {
 }
 
 const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+
+/**
+ * Where `reconcileHandler` finds, on what an entry returns, the hook's `onError`
+ * and its get-task timeout (to check its deadline at construction). Internal: a
+ * registered symbol, so that two copies of the package (CJS and ESM) agree.
+ */
+export const HOOK_INTERNALS: unique symbol = Symbol.for('piapi-webhook.internals');
+
+/** What {@link HOOK_INTERNALS} holds. */
+export interface HookInternals {
+  reportError(error: unknown): void;
+  /** `recovery.requestTimeoutMs`; undefined without the `recovery` option. */
+  readonly requestTimeoutMs: number | undefined;
+}
 
 function needsRecovery(method: string): never {
   throw new TypeError(
@@ -131,10 +152,12 @@ export function createWebhook(
       const { checkAfterSeconds } = watchOptions;
       await recovery.watch(taskId, checkAfterSeconds === undefined ? undefined : checkAfterSeconds * 1000);
     },
-    async reconcile(taskIds) {
-      if (recovery === undefined) needsRecovery('reconcile');
+    async reconcile(taskIds, reconcileOptions) {
+      if (recovery === undefined || config.recovery === undefined) needsRecovery('reconcile');
+      const limits = parseReconcileOptions(reconcileOptions, config.recovery.requestTimeoutMs);
+      const ids = parseTaskIds(taskIds);
       recovery.start();
-      return recovery.reconcile(taskIds);
+      return recovery.reconcile(ids, limits);
     },
     async deliver(notificationOrTask, deliverOptions = {}) {
       const nowSeconds = Math.floor(config.now() / 1000);
@@ -154,5 +177,11 @@ export function createWebhook(
       return pipelineOf().run(notification, deliverOptions.source ?? 'deliver', warnings);
     },
   };
+  // Enumerable, so that the entries' Object.assign(handler, controls) carries it.
+  const internals: HookInternals = {
+    reportError: (error) => pipelineOf().reportError(error),
+    requestTimeoutMs: config.recovery?.requestTimeoutMs,
+  };
+  Object.defineProperty(controls, HOOK_INTERNALS, { value: internals, enumerable: true });
   return { receiver, controls, logger: config.logger };
 }

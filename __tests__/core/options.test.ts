@@ -83,6 +83,14 @@ describe('parseOptions', () => {
     expect((thrown as Error).message).toContain(`"${option}"`);
   });
 
+  it('refuses an old-style store ({ claim, release }) by naming the missing methods and docs/stores.md, no missing section or version', () => {
+    const oldStyle = { claim: () => true, release: () => undefined };
+    expect(() => parse({ ...valid, store: oldStyle })).toThrow(
+      /missing: renew, complete, watch, unwatch, takeDueWatches, rescheduleWatch\).*docs\/stores\.md/,
+    );
+    expect(() => parse({ ...valid, store: oldStyle })).not.toThrow(/Custom stores|0\.2/);
+  });
+
   it('never echoes a secret in its error messages', () => {
     for (const secret of ['hunter2\n', ['fine', ' hunter2']]) {
       expect(() => parse({ ...valid, secret })).toThrow(PiapiWebhookConfigError);

@@ -27,6 +27,8 @@ export interface RigOptions {
   handlerFailRate?: number;
   /** Extra environment for every instance (see receiver-app.cjs). */
   env?: Record<string, string>;
+  /** The app to run. @defaultValue receiver-app.cjs */
+  app?: string;
 }
 
 /** One line of the handled log: a successful onTask. */
@@ -120,7 +122,9 @@ export class Rig {
       FAULT_HANDLER_FAIL_RATE: String(this.options.handlerFailRate ?? 0),
       ...this.options.env,
     };
-    const instance = new Instance(fork(APP, [], { env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] }));
+    const instance = new Instance(
+      fork(this.options.app ?? APP, [], { env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] }),
+    );
     this.instances.push(instance);
     instance.port = await new Promise<number>((resolvePort, reject) => {
       instance.child.on('message', (message: { type?: string; port?: number }) => {

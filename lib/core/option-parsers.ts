@@ -65,25 +65,30 @@ function headerProblem(secret: string): string | undefined {
  * Parses `secret`: one non-empty string or a non-empty array of them, each of
  * which an HTTP header can carry.
  * @param value - the user's `secret` option
+ * @param option - the option's name in errors (`reconcileHandler.secret` is a cron's bearer secret, not PiAPI's)
  * @throws PiapiWebhookConfigError saying why, without echoing the secret
  */
-export function parseSecrets(value: unknown): string[] {
+export function parseSecrets(value: unknown, option = 'secret'): string[] {
   const list: unknown[] = Array.isArray(value) ? value : [value];
   if (list.length === 0) {
-    throw new PiapiWebhookConfigError('secret', 'must list at least one secret.');
+    throw new PiapiWebhookConfigError(option, 'must list at least one secret.');
   }
+  const hint =
+    option === 'secret'
+      ? 'Set it to the secret configured on your PiAPI tasks (webhook_config.secret).'
+      : 'Set it to the secret your scheduler sends as "Authorization: Bearer <secret>".';
   return list.map((secret, index) => {
     // The value is never echoed: it may be a real secret with a typo.
     if (typeof secret !== 'string' || secret.length === 0) {
       throw new PiapiWebhookConfigError(
-        'secret',
-        `must be a non-empty string or an array of them, received ${secret === '' ? 'an empty string' : `a value of type ${secret === null ? 'null' : typeof secret}`}. Set it to the secret configured on your PiAPI tasks (webhook_config.secret).`,
+        option,
+        `must be a non-empty string or an array of them, received ${secret === '' ? 'an empty string' : `a value of type ${secret === null ? 'null' : typeof secret}`}. ${hint}`,
       );
     }
     const problem = headerProblem(secret);
     if (problem !== undefined) {
       throw new PiapiWebhookConfigError(
-        'secret',
+        option,
         list.length > 1 ? `(entry ${index + 1} of ${list.length}) ${problem}` : problem,
       );
     }

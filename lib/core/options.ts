@@ -253,7 +253,7 @@ function parseStore(value: unknown): DedupeStore {
   if (missing.length > 0) {
     throw new PiapiWebhookConfigError(
       'store',
-      `must be a DedupeStore such as memoryStore() or redisStore(client) (missing: ${missing.join(', ')}), received ${describe(value)}. The store contract changed in 0.2: see the README's "Custom stores".`,
+      `must be a DedupeStore such as memoryStore() or redisStore(client) (missing: ${missing.join(', ')}), received ${describe(value)}. A store of your own implements every DedupeStore method (leased claims and the watch list), atomically: see docs/stores.md in the piapi-webhook repository.`,
     );
   }
   return value as DedupeStore;

@@ -6,6 +6,8 @@ import type { Confirmation, Pipeline } from '../core/pipeline.js';
 import type { RecoveryConfig } from './options.js';
 import type { PiapiNotification, PiapiTask } from '../core/types.js';
 import type { TaskLookup } from './piapi-client.js';
+import { beforeDeadline, runBatches } from './batches.js';
+import type { ReconcileLimits } from './reconcile-options.js';
 
 /** What `reconcile()` did, task by task. */
 export interface ReconcileReport {
@@ -21,12 +23,19 @@ export interface ReconcileReport {
   readonly failed: readonly string[];
   /** Tasks no longer watched without their end handled: unknown to PiAPI, or older than `maxAgeSeconds`. */
   readonly gaveUp: readonly string[];
+  /**
+   * True when the run stopped at its `limit` or `deadlineMs` with tasks left:
+   * due watched tasks still in the store, or ids in `skipped`. Call again.
+   */
+  readonly more: boolean;
+  /** Ids passed to `reconcile(ids)` that the run did not reach (its `limit` or `deadlineMs`): pass them again. */
+  readonly skipped: readonly string[];
 }
 
 /** The recovery controls the middleware exposes. */
 export interface Recovery {
   watch(taskId: string, checkAfterMs?: number): Promise<void>;
-  reconcile(taskIds?: readonly string[]): Promise<ReconcileReport>;
+  reconcile(taskIds?: readonly string[], limits?: ReconcileLimits): Promise<ReconcileReport>;
   /** For `recovery.verify`: PiAPI's own copy of a webhook's terminal task. */
   confirm(this: void, task: PiapiTask): Promise<Confirmation>;
   /** Starts the sweep timer, once; a no-op with `intervalSeconds: 0` or after `stop()`. */
@@ -35,10 +44,12 @@ export interface Recovery {
   stop(): void;
 }
 
-/** How many due tasks one sweep takes from the store; the client's concurrency bounds the requests. */
+/** The most due tasks one timer sweep checks. */
 const SWEEP_BATCH = 100;
+const UNLIMITED: ReconcileLimits = { deadlineMs: Number.POSITIVE_INFINITY, limit: Number.POSITIVE_INFINITY };
 
 type Verdict = 'recovered' | 'alreadyHandled' | 'pending' | 'failed' | 'gaveUp';
+type Item = { taskId: string; watched: WatchedTask | undefined };
 
 /**
  * Recovery through PiAPI's get-task API: a sweep of watched tasks that are
@@ -91,10 +102,10 @@ export function createRecovery(
   }
 
   /** Checks one task; `watched` is undefined for an id passed to reconcile() explicitly. */
-  async function check(taskId: string, watched: WatchedTask | undefined): Promise<Verdict> {
+  async function check(taskId: string, watched: WatchedTask | undefined, deadlineAt: number): Promise<Verdict> {
     const checks = watched?.checks ?? 0;
     if (watched !== undefined && config.now() - watched.watchedAt > recovery.maxAgeMs) return giveUp(taskId, 'max_age');
-    const lookup = await getTask(taskId);
+    const lookup = await beforeDeadline(taskId, getTask(taskId), deadlineAt, config.now);
     if (lookup.kind === 'not_found') return giveUp(taskId, 'not_found');
     if (lookup.kind === 'unavailable') return later(taskId, checks, 'failed', lookup.error, lookup.retryAfterMs);
     const notification = asNotification(lookup.task);
@@ -123,21 +134,12 @@ export function createRecovery(
     }
   }
 
-  async function checkAll(
-    tasks: ReadonlyArray<{ taskId: string; watched: WatchedTask | undefined }>,
-  ): Promise<ReconcileReport> {
-    const report: Record<Verdict, string[]> = {
-      recovered: [],
-      alreadyHandled: [],
-      pending: [],
-      failed: [],
-      gaveUp: [],
-    };
+  async function checkBatch(items: readonly Item[], report: Record<Verdict, string[]>, deadlineAt: number) {
     await Promise.all(
-      tasks.map(async ({ taskId, watched }) => {
+      items.map(async ({ taskId, watched }) => {
         let verdict: Verdict;
         try {
-          verdict = await check(taskId, watched);
+          verdict = await check(taskId, watched, deadlineAt);
         } catch (error) {
           pipeline().reportError(error);
           verdict = 'failed';
@@ -145,19 +147,71 @@ export function createRecovery(
         report[verdict].push(taskId);
       }),
     );
-    return { checked: tasks.length, ...report };
   }
 
-  async function sweep(): Promise<ReconcileReport> {
-    const now = config.now();
-    // Taking a task pushes its next check past this instance's own check, so one instance polls it.
-    const leaseUntil = now + Math.max(config.leaseMs, 3 * recovery.requestTimeoutMs);
-    const due = await pipeline().callStore(
-      'takeDueWatches',
-      () => config.store.takeDueWatches(now, SWEEP_BATCH, leaseUntil),
-      [],
+  /** Checks what `take` gives, a batch of `recovery.concurrency` at a time, within `limits` (see `runBatches`). */
+  async function checkWithin(
+    take: (count: number) => Promise<readonly Item[]>,
+    limits: ReconcileLimits,
+  ): Promise<Omit<ReconcileReport, 'more' | 'skipped'> & { stopped: boolean }> {
+    const report: Record<Verdict, string[]> = {
+      recovered: [],
+      alreadyHandled: [],
+      pending: [],
+      failed: [],
+      gaveUp: [],
+    };
+    const deadlineAt = config.now() + limits.deadlineMs;
+    const { checked, stopped } = await runBatches(take, (batch) => checkBatch(batch, report, deadlineAt), {
+      deadlineAt,
+      limit: limits.limit,
+      batchSize: recovery.concurrency,
+      lookupMs: recovery.requestTimeoutMs,
+      now: config.now,
+    });
+    return { checked, ...report, stopped };
+  }
+
+  /** The due watched tasks; `askMore`: find out, when the run stops early, whether any are left (the timer's sweep need not). */
+  async function sweep(limits: ReconcileLimits, askMore = true): Promise<ReconcileReport> {
+    // Only tasks due when the run starts: a task rescheduled during the run waits for the next one.
+    const startedAt = config.now();
+    const takeDue = async (count: number): Promise<readonly WatchedTask[]> => {
+      // Taking a task pushes its next check past this instance's own check, so one instance polls it.
+      const leaseUntil = config.now() + Math.max(config.leaseMs, 3 * recovery.requestTimeoutMs);
+      return pipeline().callStore(
+        'takeDueWatches',
+        () => config.store.takeDueWatches(startedAt, count, leaseUntil),
+        [] as readonly WatchedTask[],
+      );
+    };
+    const { stopped, ...report } = await checkWithin(
+      async (count) => (await takeDue(count)).map((watched) => ({ taskId: watched.taskId, watched })),
+      limits,
     );
-    return checkAll(due.map((watched) => ({ taskId: watched.taskId, watched })));
+    if (!stopped || !askMore) return { ...report, more: stopped, skipped: [] };
+    // The store has no peek: take one more and give it back, still due, to learn whether any are left.
+    const [left] = await takeDue(1);
+    if (left !== undefined) {
+      await pipeline().callStore(
+        'rescheduleWatch',
+        () => config.store.rescheduleWatch(left.taskId, startedAt, left.checks),
+        undefined,
+      );
+    }
+    return { ...report, more: left !== undefined, skipped: [] };
+  }
+
+  async function checkIds(taskIds: readonly string[], limits: ReconcileLimits): Promise<ReconcileReport> {
+    const unique = [...new Set(taskIds)];
+    let next = 0;
+    const { stopped: _stopped, ...report } = await checkWithin(async (count) => {
+      const batch = unique.slice(next, next + count);
+      next += batch.length;
+      return batch.map((taskId) => ({ taskId, watched: undefined }));
+    }, limits);
+    const skipped = unique.slice(next);
+    return { ...report, more: skipped.length > 0, skipped };
   }
 
   let timer: ReturnType<typeof setInterval> | undefined;
@@ -165,7 +219,7 @@ export function createRecovery(
 
   function tick(): void {
     // One sweep at a time: a slow PiAPI must not pile sweeps up.
-    sweeping ??= sweep()
+    sweeping ??= sweep({ ...UNLIMITED, limit: SWEEP_BATCH }, false)
       .catch((error: unknown) => {
         pipeline().reportError(error);
         return undefined as never;
@@ -187,10 +241,8 @@ export function createRecovery(
     async watch(taskId, checkAfterMs = recovery.checkAfterMs) {
       await pipeline().watch(taskId, checkAfterMs);
     },
-    reconcile(taskIds) {
-      if (taskIds === undefined) return sweep();
-      const unique = [...new Set(taskIds)];
-      return checkAll(unique.map((taskId) => ({ taskId, watched: undefined })));
+    reconcile(taskIds, limits = UNLIMITED) {
+      return taskIds === undefined ? sweep(limits) : checkIds(taskIds, limits);
     },
     async confirm(task) {
       const lookup = await getTask(task.task_id);

@@ -1,6 +1,7 @@
 // Type-checked against the installed package, under node16 and bundler resolution.
 import { createServer } from 'node:http';
 import { redisStore, type RedisClientLike, type RedisStoreOptions } from 'piapi-webhook/redis';
+import { piapiWebhookHandler, reconcileHandler, type ReconcileHandlerOptions } from 'piapi-webhook/fetch';
 import { createNotification, fixture, sendNotification, type DeliveryResult } from 'piapi-webhook/testing';
 import {
   isModel,
@@ -8,6 +9,7 @@ import {
   piapiWebhook,
   type DeliverOutcome,
   type DrainReport,
+  type ReconcileOptions,
   type ReconcileReport,
   PiapiWebhookConfigError,
   type PiapiNotification,
@@ -56,6 +58,16 @@ const outcome: Promise<DeliverOutcome> = recovering.deliver(
 const watched: Promise<void> = recovering.watch('t');
 const settled: Promise<void> = recovering.settled();
 void [report, outcome, watched, settled];
+// Serverless: a deadline and a limit per run, and the cron route.
+const runOptions: ReconcileOptions = { deadlineMs: 25_000, limit: 100 };
+const run: Promise<ReconcileReport> = recovering.reconcile(undefined, runOptions);
+const more: Promise<boolean> = run.then((ran) => ran.more);
+const edge = piapiWebhookHandler({ ...options, recovery: { apiKey: 'key', intervalSeconds: 0 } });
+const cronOptions: ReconcileHandlerOptions = { secret: ['old', 'new'], deadlineMs: 25_000 };
+const cron: (request: Request) => Promise<Response> = reconcileHandler(edge, cronOptions);
+void [more, cron];
+// @ts-expect-error the cron route needs its secret
+reconcileHandler(edge, { deadlineMs: 25_000 });
 declare const client: RedisClientLike;
 const redisOptions: RedisStoreOptions = { prefix: 'x:' };
 piapiWebhook({ ...options, store: redisStore(client, redisOptions) });
