@@ -54,9 +54,9 @@ function watchInFlight(instance: Instance): InFlight {
 /** A cron: calls GET /cron/reconcile through the proxy every `CRON_EVERY_MS`, one run at a time, until stopped. */
 function startScheduler(rig: Rig) {
   const runs = { ok: 0, refused: 0, recovered: 0, more: 0 };
-  let stopped = false;
+  const state = { stopped: false };
   const loop = (async () => {
-    while (!stopped) {
+    while (!state.stopped) {
       const started = Date.now();
       try {
         const response = await fetch(`${rig.proxy.url}/cron/reconcile`, {
@@ -81,7 +81,7 @@ function startScheduler(rig: Rig) {
   return {
     runs,
     async stop() {
-      stopped = true;
+      state.stopped = true;
       await loop;
     },
   };

@@ -185,8 +185,8 @@ describe('reconcile options', () => {
     await expect(refused).rejects.toMatchObject({ option, code: 'ERR_PIAPI_WEBHOOK_OPTION', message });
   });
 
-  it.each([['t-1' as unknown], [['t-1', '']], [[42]]])('refuses task ids %p', async (taskIds) => {
+  it.each<[unknown]>([['t-1'], [['t-1', '']], [[42]]])('refuses task ids %p', async (taskIds) => {
     const { hook } = createHook(undefined, {});
-    await expect(hook.reconcile(taskIds as never)).rejects.toMatchObject({ option: 'reconcile.taskIds' });
+    await expect(hook.reconcile(taskIds as readonly string[])).rejects.toMatchObject({ option: 'reconcile.taskIds' });
   });
 });

@@ -205,10 +205,10 @@ export function createRecovery(
   async function checkIds(taskIds: readonly string[], limits: ReconcileLimits): Promise<ReconcileReport> {
     const unique = [...new Set(taskIds)];
     let next = 0;
-    const { stopped: _stopped, ...report } = await checkWithin(async (count) => {
+    const { stopped: _stopped, ...report } = await checkWithin((count) => {
       const batch = unique.slice(next, next + count);
       next += batch.length;
-      return batch.map((taskId) => ({ taskId, watched: undefined }));
+      return Promise.resolve(batch.map((taskId) => ({ taskId, watched: undefined })));
     }, limits);
     const skipped = unique.slice(next);
     return { ...report, more: skipped.length > 0, skipped };
