@@ -1,0 +1,131 @@
+/**
+ * A real Redis Cluster of the test's own: three redis-server nodes in cluster
+ * mode on free loopback ports, each with its own directory for nodes.conf,
+ * joined by `redis-cli --cluster create`, with no replicas. Started and stopped
+ * by the test, never a system service.
+ */
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './ports.js';
+import { redisAvailable } from './redis-server.js';
+
+const SERVER = process.env['REDIS_SERVER_BIN'] ?? 'redis-server';
+const CLI = process.env['REDIS_CLI_BIN'] ?? 'redis-cli';
+/** Only turns a hang into a clear failure: forming a cluster takes a second or two. */
+const DEADLINE_MS = 60_000;
+
+/** Whether a cluster can be formed here: redis-server and redis-cli both run. */
+export const redisClusterAvailable = redisAvailable && spawnSync(CLI, ['--version'], { stdio: 'ignore' }).status === 0;
+
+if (redisAvailable && !redisClusterAvailable) {
+  if (process.env['PIAPI_REQUIRE_REDIS'] === '1') throw new Error(`PIAPI_REQUIRE_REDIS=1 but ${CLI} cannot be run`);
+  console.warn(`Redis Cluster suites skipped: ${CLI} was not found. Install it (apt-get install redis-tools).`);
+}
+
+/** `describe` where a cluster can be formed, `describe.skip` (with a warning) where not. */
+export const describeWithRedisCluster = redisClusterAvailable ? describe : describe.skip;
+
+/** Runs redis-cli and resolves with its output; rejects when it fails. */
+function cli(args: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(CLI, [...args], { timeout: DEADLINE_MS }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${CLI} ${args.join(' ')} failed: ${error.message} ${stderr}`)) : resolve(stdout),
+    );
+  });
+}
+
+async function until(what: string, condition: () => Promise<boolean>): Promise<void> {
+  const giveUpAt = Date.now() + DEADLINE_MS;
+  while (!(await condition().catch(() => false))) {
+    if (Date.now() > giveUpAt) throw new Error(`timed out after ${DEADLINE_MS} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+interface Node {
+  readonly port: number;
+  readonly process: ChildProcess;
+}
+
+export class RedisCluster {
+  private constructor(
+    private readonly nodes: readonly Node[],
+    private readonly dir: string,
+  ) {}
+
+  /** Starts `size` master nodes, forms the cluster, and waits until every node reports `cluster_state:ok`. */
+  static async start(size = 3): Promise<RedisCluster> {
+    const dir = mkdtempSync(join(tmpdir(), 'piapi-redis-cluster-'));
+    const nodes: Node[] = [];
+    const cluster = new RedisCluster(nodes, dir);
+    try {
+      for (let index = 0; index < size; index += 1) {
+        const [port, busPort] = [await freePort(), await freePort()];
+        // Each node its own directory: nodes.conf is the node's identity, written by the node itself.
+        const nodeDir = join(dir, String(port));
+        mkdirSync(nodeDir);
+        const args = [
+          '--port', String(port),
+          '--bind', '127.0.0.1',
+          // The bus port is chosen free too, rather than port + 10000, which another process may hold.
+          '--cluster-port', String(busPort),
+          '--cluster-enabled', 'yes',
+          '--cluster-config-file', 'nodes.conf',
+          '--dir', nodeDir,
+          '--save', '',
+          '--appendonly', 'no',
+        ]; // prettier-ignore
+        nodes.push({ port, process: spawn(SERVER, args, { stdio: 'ignore' }) });
+      }
+      for (const { port } of nodes)
+        await until(`node ${port} to answer`, async () => (await cli(['-p', String(port), 'PING'])).trim() === 'PONG');
+      await cli(['--cluster', 'create', ...cluster.addresses, '--cluster-replicas', '0', '--cluster-yes']);
+      for (const { port } of nodes) {
+        await until(`node ${port} to report cluster_state:ok`, async () =>
+          (await cli(['-p', String(port), 'CLUSTER', 'INFO'])).includes('cluster_state:ok'),
+        );
+      }
+      return cluster;
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
+  }
+
+  /** `host:port` of every node. */
+  get addresses(): string[] {
+    return this.nodes.map(({ port }) => `127.0.0.1:${port}`);
+  }
+
+  /** `redis://` URLs of every node, for node-redis's `rootNodes` or an environment variable. */
+  get urls(): string[] {
+    return this.nodes.map(({ port }) => `redis://127.0.0.1:${port}`);
+  }
+
+  /** `{ host, port }` of every node, for ioredis's `Cluster`. */
+  get hosts(): Array<{ host: string; port: number }> {
+    return this.nodes.map(({ port }) => ({ host: '127.0.0.1', port }));
+  }
+
+  /** The hash slot of a key, as the cluster computes it. */
+  async keySlot(key: string): Promise<number> {
+    return Number((await cli(['-p', String(this.nodes[0]!.port), 'CLUSTER', 'KEYSLOT', key])).trim());
+  }
+
+  /** Kills every node and removes their files. */
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.nodes.map(
+        ({ process: child }) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGKILL');
+          }),
+      ),
+    );
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * redisStore on a real 3-node Redis Cluster (issue 21), through a node-redis
+ * cluster (`createCluster`) and an ioredis `Cluster`. The behaviour cases are one
+ * function of a store factory, so that they run the same on either client.
+ */
+import { createCluster } from 'redis';
+import { Cluster } from 'ioredis';
+import type { DedupeStore } from '../../lib/index.js';
+import { redisStore, type RedisClientLike, type RedisStoreOptions } from '../../lib/redis.js';
+import { describeWithRedisCluster, RedisCluster } from '../helpers/redis-cluster.js';
+import { eventually } from '../helpers/wait.js';
+
+const LEASE_MS = 10_000;
+const TTL_S = 600;
+
+/** A fresh store on the cluster; `prefix` is the user's own, or the default when absent. */
+type MakeStore = (options?: RedisStoreOptions) => DedupeStore;
+
+let unique = 0;
+/** A name no other case uses: the cases share one cluster. */
+const fresh = (what: string): string => `${what}-${process.pid}-${(unique += 1)}`;
+
+/**
+ * What a store must do on a cluster client: every step of a delivery, each touching
+ * a delivery key and the watch keys at once, with the default prefix and the user's.
+ * @param name - the client, for the test names
+ * @param makeStore - makes a store on a connected cluster client
+ */
+export function describeRedisClusterStoreCases(name: string, makeStore: MakeStore): void {
+  describe(`redisStore on a Redis Cluster through ${name}`, () => {
+    it.each([
+      ['the default prefix', undefined],
+      ["the user's prefix", 'myapp:'],
+      ['a prefix with its own hash tag', '{tenant-7}:piapi:'],
+    ])('claims with a watch, hands the watch to one taker, and completes with an unwatch (%s)', async (_p, prefix) => {
+      const store = makeStore(prefix === undefined ? {} : { prefix });
+      const other = makeStore(prefix === undefined ? {} : { prefix });
+      const [key, taskId] = [fresh('k'), fresh('task')];
+      // Far in the future: no other case's watch is due by then, and this one is due at once.
+      const now = 4_000_000_000_000 + unique;
+      expect(await store.claim(key, 'a', LEASE_MS, { taskId, dueAt: now, now })).toEqual({
+        state: 'claimed',
+        attempt: 1,
+      });
+      expect(await other.claim(key, 'b', LEASE_MS, { taskId, dueAt: now, now })).toEqual({ state: 'in_progress' });
+      const [first, second] = await Promise.all([
+        store.takeDueWatches(now, 100, now + 1000),
+        other.takeDueWatches(now, 100, now + 1000),
+      ]);
+      expect([...first!, ...second!].filter((watch) => watch.taskId === taskId)).toEqual([
+        { taskId, watchedAt: now, checks: 0 },
+      ]);
+      expect(await store.complete(key, 'a', TTL_S, taskId)).toBe(true);
+      expect(await other.claim(key, 'b', LEASE_MS)).toEqual({ state: 'done' });
+      const later = await store.takeDueWatches(now + 10_000, 100, now + 20_000);
+      expect(later.filter((watch) => watch.taskId === taskId)).toEqual([]);
+    });
+
+    it("lets only the owner renew or release, and counts attempts across a release (the user's prefix)", async () => {
+      const store = makeStore({ prefix: 'myapp:' });
+      const key = fresh('k');
+      expect(await store.claim(key, 'owner', LEASE_MS)).toEqual({ state: 'claimed', attempt: 1 });
+      expect(await store.renew(key, 'intruder', LEASE_MS)).toBe(false);
+      expect(await store.release(key, 'intruder', TTL_S)).toBe(false);
+      expect(await store.complete(key, 'intruder', TTL_S)).toBe(false);
+      expect(await store.renew(key, 'owner', LEASE_MS)).toBe(true);
+      expect(await store.release(key, 'owner', TTL_S)).toBe(true);
+      // The key exists now: the claim goes through the script, with a watch (three keys, one slot).
+      const watch = { taskId: fresh('task'), dueAt: 5_000_000_000_000, now: 1 };
+      expect(await store.claim(key, 'next', LEASE_MS, watch)).toEqual({ state: 'claimed', attempt: 2 });
+      expect(await store.complete(key, 'next', TTL_S, watch.taskId)).toBe(true);
+    });
+
+    it("frees a dead owner's key when its lease expires", async () => {
+      const store = makeStore({ prefix: 'myapp:' });
+      const key = fresh('k');
+      await store.claim(key, 'crashed', 50);
+      await eventually(
+        async () => (await store.claim(key, 'successor', LEASE_MS)).state === 'claimed',
+        'the lease to expire',
+      );
+      expect(await store.renew(key, 'successor', LEASE_MS)).toBe(true);
+    });
+
+    it('watches, reschedules and unwatches a task without a claim', async () => {
+      const store = makeStore({ prefix: 'myapp:' });
+      const taskId = fresh('task');
+      const now = 6_000_000_000_000 + unique;
+      await store.watch(taskId, now, 7);
+      const mine = async (at: number) =>
+        (await store.takeDueWatches(at, 100, at + 500)).filter((watch) => watch.taskId === taskId);
+      expect(await mine(now)).toEqual([{ taskId, watchedAt: 7, checks: 0 }]);
+      await store.rescheduleWatch(taskId, now + 1000, 1);
+      expect(await mine(now + 999)).toEqual([]);
+      expect(await mine(now + 1000)).toEqual([{ taskId, watchedAt: 7, checks: 1 }]);
+      await store.unwatch(taskId);
+      expect(await mine(now + 100_000)).toEqual([]);
+    });
+
+    it('lets exactly one of many concurrent claims of a delivery win, from two stores', async () => {
+      const stores = [makeStore({ prefix: 'myapp:' }), makeStore({ prefix: 'myapp:' })];
+      for (let round = 0; round < 5; round += 1) {
+        const key = fresh('k');
+        const watch = round % 2 === 0 ? undefined : { taskId: fresh('task'), dueAt: 1, now: 1 };
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, index) => stores[index % 2]!.claim(key, `owner-${index}`, LEASE_MS, watch)),
+        );
+        expect(results.filter((result) => result.state === 'claimed')).toEqual([{ state: 'claimed', attempt: 1 }]);
+      }
+    });
+
+    it('keeps stores with different prefixes apart', async () => {
+      const key = fresh('k');
+      expect(await makeStore({ prefix: 'one:' }).claim(key, 'a', LEASE_MS)).toEqual({ state: 'claimed', attempt: 1 });
+      expect(await makeStore({ prefix: 'two:' }).claim(key, 'a', LEASE_MS)).toEqual({ state: 'claimed', attempt: 1 });
+    });
+  });
+}
+
+describeWithRedisCluster('redisStore on a real 3-node Redis Cluster', () => {
+  let cluster: RedisCluster;
+  beforeAll(async () => {
+    cluster = await RedisCluster.start();
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  describe('with node-redis createCluster', () => {
+    let client: ReturnType<typeof createCluster>;
+    beforeAll(async () => {
+      client = createCluster({ rootNodes: cluster.urls.map((url) => ({ url })) });
+      client.on('error', () => undefined);
+      await client.connect();
+    });
+    afterAll(async () => {
+      await client?.close();
+    });
+    describeRedisClusterStoreCases('node-redis', (options) => redisStore(client as RedisClientLike, options));
+
+    it('writes the keys of the cluster layout, all in one hash slot', async () => {
+      const store = redisStore(client as RedisClientLike, { prefix: 'layout:' });
+      const [key, taskId] = [fresh('k'), fresh('task')];
+      await store.claim(key, 'a', LEASE_MS, { taskId, dueAt: 1, now: 1 });
+      expect(await client.get(`{layout}:d:${key}`)).toBe('L1:a');
+      expect(await client.get(`layout:d:${key}`)).toBeNull();
+      expect(await client.zScore('{layout}:watch:due', taskId)).toBe(1);
+      expect(await client.hGet('{layout}:watch:info', taskId)).toBe('1:0');
+      const slots = await Promise.all(
+        [`{layout}:d:${key}`, '{layout}:d:other', '{layout}:watch:due', '{layout}:watch:info'].map((name) =>
+          cluster.keySlot(name),
+        ),
+      );
+      expect(new Set(slots).size).toBe(1);
+    });
+  });
+
+  describe('with an ioredis Cluster', () => {
+    let client: Cluster;
+    beforeAll(async () => {
+      client = new Cluster(cluster.hosts, { lazyConnect: true, redisOptions: { maxRetriesPerRequest: 1 } });
+      client.on('error', () => undefined);
+      await client.connect();
+    });
+    afterAll(async () => {
+      await client?.quit();
+    });
+    describeRedisClusterStoreCases('ioredis', (options) => redisStore(client, options));
+
+    it('writes the same keys as node-redis does', async () => {
+      const store = redisStore(client, { prefix: 'layout:' });
+      const key = fresh('k');
+      await store.claim(key, 'a', LEASE_MS);
+      expect(await client.get(`{layout}:d:${key}`)).toBe('L1:a');
+    });
+  });
+
+  it('spreads the three master nodes over every slot, so a layout without a hash tag would cross slots', async () => {
+    // The setting the issue reported: with the keys of a single node, a claim that watches touches two slots.
+    const slots = await Promise.all(
+      ['piapi-webhook:d:k', 'piapi-webhook:watch:due', 'piapi-webhook:watch:info'].map((name) => cluster.keySlot(name)),
+    );
+    expect(new Set(slots).size).toBeGreaterThan(1);
+  });
+});
