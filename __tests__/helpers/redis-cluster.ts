@@ -104,6 +104,11 @@ export class RedisCluster {
     return this.nodes.map(({ port }) => `redis://127.0.0.1:${port}`);
   }
 
+  /** The nodes' URLs, comma-separated: one environment variable (REDIS_URL) for an app of the fault suite. */
+  get url(): string {
+    return this.urls.join(',');
+  }
+
   /** `{ host, port }` of every node, for ioredis's `Cluster`. */
   get hosts(): Array<{ host: string; port: number }> {
     return this.nodes.map(({ port }) => ({ host: '127.0.0.1', port }));
