@@ -16,12 +16,17 @@ const CLI = process.env['REDIS_CLI_BIN'] ?? 'redis-cli';
 /** Only turns a hang into a clear failure: forming a cluster takes a second or two. */
 const DEADLINE_MS = 60_000;
 
-/** Whether a cluster can be formed here: redis-server and redis-cli both run. */
-export const redisClusterAvailable = redisAvailable && spawnSync(CLI, ['--version'], { stdio: 'ignore' }).status === 0;
+/** The server's major version: `cluster-port`, which lets the bus port be chosen free, came with Redis 7. */
+const serverMajor = Number(/v=(\d+)\./.exec(spawnSync(SERVER, ['--version'], { encoding: 'utf8' }).stdout ?? '')?.[1]);
+const cliRuns = spawnSync(CLI, ['--version'], { stdio: 'ignore' }).status === 0;
+
+/** Whether a cluster can be formed here: redis-server 7+ and redis-cli both run. */
+export const redisClusterAvailable = redisAvailable && cliRuns && serverMajor >= 7;
 
 if (redisAvailable && !redisClusterAvailable) {
-  if (process.env['PIAPI_REQUIRE_REDIS'] === '1') throw new Error(`PIAPI_REQUIRE_REDIS=1 but ${CLI} cannot be run`);
-  console.warn(`Redis Cluster suites skipped: ${CLI} was not found. Install it (apt-get install redis-tools).`);
+  const why = cliRuns ? `${SERVER} is older than 7` : `${CLI} cannot be run (apt-get install redis-tools)`;
+  if (process.env['PIAPI_REQUIRE_REDIS'] === '1') throw new Error(`PIAPI_REQUIRE_REDIS=1 but ${why}`);
+  console.warn(`Redis Cluster suites skipped: ${why}.`);
 }
 
 /** `describe` where a cluster can be formed, `describe.skip` (with a warning) where not. */
