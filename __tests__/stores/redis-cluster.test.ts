@@ -6,7 +6,7 @@
 import { createCluster } from 'redis';
 import { Cluster } from 'ioredis';
 import type { DedupeStore } from '../../lib/index.js';
-import { redisStore, type RedisClientLike, type RedisStoreOptions } from '../../lib/redis.js';
+import { redisStore, type RedisStoreOptions } from '../../lib/redis.js';
 import { describeWithRedisCluster, RedisCluster } from '../helpers/redis-cluster.js';
 import { eventually } from '../helpers/wait.js';
 
@@ -136,10 +136,10 @@ describeWithRedisCluster('redisStore on a real 3-node Redis Cluster', () => {
     afterAll(async () => {
       await client?.close();
     });
-    describeRedisClusterStoreCases('node-redis', (options) => redisStore(client as RedisClientLike, options));
+    describeRedisClusterStoreCases('node-redis', (options) => redisStore(client, options));
 
     it('writes the keys of the cluster layout, all in one hash slot', async () => {
-      const store = redisStore(client as RedisClientLike, { prefix: 'layout:' });
+      const store = redisStore(client, { prefix: 'layout:' });
       const [key, taskId] = [fresh('k'), fresh('task')];
       await store.claim(key, 'a', LEASE_MS, { taskId, dueAt: 1, now: 1 });
       expect(await client.get(`{layout}:d:${key}`)).toBe('L1:a');
