@@ -5,9 +5,12 @@
  */
 import { createCluster } from 'redis';
 import { Cluster } from 'ioredis';
-import type { DedupeStore } from '../../lib/index.js';
+import express from 'express';
+import request from 'supertest';
+import { piapiWebhook, type DedupeStore, type PiapiTask, type WebhookOutcome } from '../../lib/index.js';
 import { redisStore, type RedisStoreOptions } from '../../lib/redis.js';
 import { describeWithRedisCluster, RedisCluster } from '../helpers/redis-cluster.js';
+import { notification, NOW_MS, NOW_S, SECRET } from '../helpers/notifications.js';
 import { eventually } from '../helpers/wait.js';
 
 const LEASE_MS = 10_000;
@@ -107,6 +110,53 @@ export function describeRedisClusterStoreCases(name: string, makeStore: MakeStor
         );
         expect(results.filter((result) => result.state === 'claimed')).toEqual([{ state: 'claimed', attempt: 1 }]);
       }
+    });
+
+    it('lets exactly one of two apps with recovery on handle each delivery, and keeps watching only the task not ended', async () => {
+      const prefix = `${fresh('apps')}:`;
+      const handled: string[] = [];
+      const outcomes: WebhookOutcome[] = [];
+      const deliveryOf = (task: PiapiTask) => `${task.task_id}/${task.status}`;
+      const hooks = [makeStore({ prefix }), makeStore({ prefix })].map((store) =>
+        piapiWebhook({
+          secret: SECRET,
+          now: () => NOW_MS,
+          store,
+          // Every claim then carries a watch, and every completion of an end an unwatch: three keys a step.
+          recovery: { apiKey: 'unused', baseUrl: 'http://127.0.0.1:9', intervalSeconds: 0 },
+          onTask: (task) => void handled.push(deliveryOf(task)),
+          onOutcome: (outcome) => void outcomes.push(outcome),
+        }),
+      );
+      const apps = hooks.map((hook) => express().post('/hook', hook));
+      const taskIds = Array.from({ length: 8 }, () => fresh('task'));
+      const running = fresh('task');
+      const deliveries = [
+        ...taskIds.flatMap((task_id) =>
+          (['processing', 'completed'] as const).map((status, index) =>
+            notification({ task_id, status }, NOW_S - 1 + index),
+          ),
+        ),
+        // A task that has not ended: it stays watched.
+        notification({ task_id: running, status: 'processing' }),
+      ];
+      // Every delivery three times, to both apps, all at once.
+      const sends = deliveries.flatMap((body, index) =>
+        [0, 1, 2].map((copy) =>
+          request(apps[(index + copy) % 2]!)
+            .post('/hook')
+            .set('content-type', 'application/json')
+            .set('x-webhook-secret', SECRET)
+            .send(JSON.stringify(body)),
+        ),
+      );
+      const statuses = (await Promise.all(sends)).map((response) => response.status);
+      await Promise.all(hooks.map((hook) => hook.settled()));
+      expect(statuses.every((status) => status === 200)).toBe(true);
+      expect(outcomes.filter((outcome) => outcome.type === 'store_error')).toEqual([]);
+      expect(handled.sort()).toEqual(deliveries.map((body) => deliveryOf(body.data)).sort());
+      const stillWatched = await makeStore({ prefix }).takeDueWatches(Number.MAX_SAFE_INTEGER, 100, 0);
+      expect(stillWatched.map((watch) => watch.taskId)).toEqual([running]);
     });
 
     it('keeps stores with different prefixes apart', async () => {
