@@ -51,20 +51,29 @@ async function until(what: string, condition: () => Promise<boolean>): Promise<v
 
 interface Node {
   readonly port: number;
-  readonly process: ChildProcess;
+  readonly args: readonly string[];
+  process: ChildProcess | undefined;
+}
+
+/** Resolves once the child has exited (at once if it has). */
+function killed(child: ChildProcess | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
 }
 
 export class RedisCluster {
   private constructor(
-    private readonly nodes: readonly Node[],
+    private readonly nodes: Node[],
     private readonly dir: string,
   ) {}
 
   /** Starts `size` master nodes, forms the cluster, and waits until every node reports `cluster_state:ok`. */
   static async start(size = 3): Promise<RedisCluster> {
     const dir = mkdtempSync(join(tmpdir(), 'piapi-redis-cluster-'));
-    const nodes: Node[] = [];
-    const cluster = new RedisCluster(nodes, dir);
+    const cluster = new RedisCluster([], dir);
     try {
       for (let index = 0; index < size; index += 1) {
         const [port, busPort] = [await freePort(), await freePort()];
@@ -82,21 +91,61 @@ export class RedisCluster {
           '--save', '',
           '--appendonly', 'no',
         ]; // prettier-ignore
-        nodes.push({ port, process: spawn(SERVER, args, { stdio: 'ignore' }) });
+        cluster.nodes.push({ port, args, process: undefined });
       }
-      for (const { port } of nodes)
-        await until(`node ${port} to answer`, async () => (await cli(['-p', String(port), 'PING'])).trim() === 'PONG');
+      await Promise.all(cluster.nodes.map((_, index) => cluster.spawnNode(index)));
       await cli(['--cluster', 'create', ...cluster.addresses, '--cluster-replicas', '0', '--cluster-yes']);
-      for (const { port } of nodes) {
-        await until(`node ${port} to report cluster_state:ok`, async () =>
-          (await cli(['-p', String(port), 'CLUSTER', 'INFO'])).includes('cluster_state:ok'),
-        );
-      }
+      await cluster.healthy();
       return cluster;
     } catch (error) {
       await cluster.stop();
       throw error;
     }
+  }
+
+  private async spawnNode(index: number): Promise<void> {
+    const node = this.nodes[index]!;
+    node.process = spawn(SERVER, node.args, { stdio: 'ignore' });
+    await until(
+      `node ${node.port} to answer`,
+      async () => (await cli(['-p', String(node.port), 'PING'])).trim() === 'PONG',
+    );
+  }
+
+  /** Waits until every node reports `cluster_state:ok`. */
+  private async healthy(): Promise<void> {
+    for (const { port } of this.nodes) {
+      await until(`node ${port} to report cluster_state:ok`, async () =>
+        (await cli(['-p', String(port), 'CLUSTER', 'INFO'])).includes('cluster_state:ok'),
+      );
+    }
+  }
+
+  /** The index of the master that serves `key`'s slot. */
+  async nodeOf(key: string): Promise<number> {
+    const slot = await this.keySlot(key);
+    // CLUSTER NODES: `<id> <ip:port@bus> <flags> <master> <ping> <pong> <epoch> <link> <slot ranges…>`.
+    const lines = (await cli(['-p', String(this.nodes[0]!.port), 'CLUSTER', 'NODES'])).trim().split('\n');
+    for (const line of lines) {
+      const [, address = '', , , , , , , ...ranges] = line.trim().split(' ');
+      const serves = ranges.some((range) => {
+        const [from = -1, to = from] = range.split('-').map(Number);
+        return slot >= from && slot <= to;
+      });
+      if (serves) return this.nodes.findIndex(({ port }) => address.startsWith(`127.0.0.1:${port}@`));
+    }
+    throw new Error(`no node serves slot ${slot}`);
+  }
+
+  /** Kills one node, as a crash would. Its slots are unreachable until {@link resumeNode}. */
+  async stopNode(index: number): Promise<void> {
+    await killed(this.nodes[index]!.process);
+  }
+
+  /** Starts a stopped node again, on its port and with its nodes.conf (so with its slots, emptied), and waits until the cluster is ok. */
+  async resumeNode(index: number): Promise<void> {
+    await this.spawnNode(index);
+    await this.healthy();
   }
 
   /** `host:port` of every node. */
@@ -126,16 +175,7 @@ export class RedisCluster {
 
   /** Kills every node and removes their files. */
   async stop(): Promise<void> {
-    await Promise.all(
-      this.nodes.map(
-        ({ process: child }) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.once('exit', () => resolve());
-            child.kill('SIGKILL');
-          }),
-      ),
-    );
+    await Promise.all(this.nodes.map((node) => killed(node.process)));
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -7,8 +7,14 @@ import { createCluster } from 'redis';
 import { Cluster } from 'ioredis';
 import express from 'express';
 import request from 'supertest';
-import { piapiWebhook, type DedupeStore, type PiapiTask, type WebhookOutcome } from '../../lib/index.js';
-import { redisStore, type RedisStoreOptions } from '../../lib/redis.js';
+import {
+  PiapiWebhookStoreError,
+  piapiWebhook,
+  type DedupeStore,
+  type PiapiTask,
+  type WebhookOutcome,
+} from '../../lib/index.js';
+import { redisStore, type RedisClientLike, type RedisStoreOptions } from '../../lib/redis.js';
 import { describeWithRedisCluster, RedisCluster } from '../helpers/redis-cluster.js';
 import { notification, NOW_MS, NOW_S, SECRET } from '../helpers/notifications.js';
 import { eventually } from '../helpers/wait.js';
@@ -222,6 +228,92 @@ describeWithRedisCluster('redisStore on a real 3-node Redis Cluster', () => {
       const key = fresh('k');
       await store.claim(key, 'a', LEASE_MS);
       expect(await client.get(`{layout}:d:${key}`)).toBe('L1:a');
+    });
+  });
+
+  // Last: it stops a node, and waits for the cluster to be whole again before it ends.
+  describe.each([
+    [
+      'node-redis',
+      async () => {
+        const client = createCluster({
+          rootNodes: cluster.urls.map((url) => ({ url })),
+          defaults: { socket: { reconnectStrategy: 50 } },
+        });
+        await client.connect();
+        return { client: client as RedisClientLike, close: () => client.close() };
+      },
+    ],
+    [
+      'ioredis',
+      async () => {
+        const client = new Cluster(cluster.hosts, {
+          lazyConnect: true,
+          clusterRetryStrategy: () => 50,
+          redisOptions: { maxRetriesPerRequest: 1 },
+        });
+        await client.connect();
+        return { client: client as RedisClientLike, close: () => client.quit() };
+      },
+    ],
+  ])('with the node of the store down, through %s', (_name, connect) => {
+    it("handles deliveries without dedupe, reports it without crashing (no app 'error' listener), and dedupes again once the node is back", async () => {
+      const prefix = `${fresh('outage')}:`;
+      const index = await cluster.nodeOf(`{${prefix.slice(0, -1)}}:watch:due`);
+      const { client, close } = await connect();
+      const handled: string[] = [];
+      const outcomes: WebhookOutcome[] = [];
+      const errors: unknown[] = [];
+      const store = redisStore(client, { prefix });
+      const hook = piapiWebhook({
+        secret: SECRET,
+        now: () => NOW_MS,
+        store,
+        storeTimeoutMs: 300,
+        // No cooldown to wait out in a test: dedupe is back as soon as the node is.
+        storeCooldownMs: 1,
+        onTask: (task) => void handled.push(task.task_id),
+        onOutcome: (outcome) => void outcomes.push(outcome),
+        onError: (error) => void errors.push(error),
+      });
+      const app = express().post('/hook', hook);
+      const send = async (taskId: string) => {
+        const response = await request(app)
+          .post('/hook')
+          .set('content-type', 'application/json')
+          .set('x-webhook-secret', SECRET)
+          .send(JSON.stringify(notification({ task_id: taskId })));
+        await hook.settled();
+        return response.status;
+      };
+      try {
+        expect(await send('before')).toBe(200);
+        await cluster.stopNode(index);
+        expect(await send('during')).toBe(200);
+        expect(handled).toEqual(['before', 'during']);
+        const failed = outcomes.flatMap((outcome) => (outcome.type === 'store_error' ? [outcome.operation] : []));
+        expect(failed).toContain('claim');
+        await eventually(() => errors.length > 0, 'the outage to be reported');
+        expect(errors[0]).toBeInstanceOf(PiapiWebhookStoreError);
+
+        await cluster.resumeNode(index);
+        const answers = () =>
+          Promise.race([
+            Promise.resolve(store.claim(fresh('probe'), 'probe', LEASE_MS)).then(
+              () => true,
+              () => false,
+            ),
+            new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000)),
+          ]);
+        await eventually(answers, 'the store to answer again', 60_000);
+        const errorsBefore = errors.length;
+        expect(await send('after')).toBe(200);
+        expect(await send('after')).toBe(200);
+        expect(handled.filter((id) => id === 'after')).toEqual(['after']);
+        expect(errors.length).toBe(errorsBefore);
+      } finally {
+        await close();
+      }
     });
   });
 
