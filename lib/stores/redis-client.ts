@@ -39,9 +39,10 @@ function isIoredisCluster(client: RedisClientLike): boolean {
   return (client as { isCluster?: unknown }).isCluster === true;
 }
 
-/** A node-redis cluster lists its masters (`createCluster`, v4 to v6); a node-redis client has no such list. */
+/** A node-redis cluster lists its masters (`masters` from 4.6 on, `getMasters()` before); a client has no such list. */
 function isNodeRedisCluster(client: RedisClientLike): boolean {
-  return Array.isArray((client as { masters?: unknown }).masters);
+  const cluster = client as { masters?: unknown; getMasters?: unknown };
+  return Array.isArray(cluster.masters) || typeof cluster.getMasters === 'function';
 }
 
 /**
