@@ -1,6 +1,7 @@
 import { createClient, createCluster } from 'redis';
 import { Cluster, Redis } from 'ioredis';
 import { PiapiWebhookConfigError } from '../../lib/index.js';
+import { redisStore } from '../../lib/redis.js';
 import { redisConnection, type RedisClientLike } from '../../lib/stores/redis-client.js';
 import { clusterPrefix, hashTagOf, redisKeys } from '../../lib/stores/redis-keys.js';
 
@@ -45,6 +46,10 @@ describe('redisStore key layout', () => {
     expect(() => redisKeys(prefix, true)).toThrow(PiapiWebhookConfigError);
     expect(() => redisKeys(prefix, true)).toThrow('"redisStore.prefix"');
     expect(() => redisKeys(prefix, false)).not.toThrow();
+    // At setup, through the store: a cluster client (ioredis marks it), then a single-node one.
+    const call = async () => 'OK';
+    expect(() => redisStore({ call, isCluster: true } as RedisClientLike, { prefix })).toThrow('"redisStore.prefix"');
+    expect(() => redisStore({ call } as RedisClientLike, { prefix })).not.toThrow();
   });
 
   it.each([
