@@ -8,6 +8,7 @@
  * "What is guaranteed".
  */
 import { writeFileSync } from 'node:fs';
+import { redisClusterAvailable } from '../helpers/redis-cluster.js';
 import { describeWithRedis } from '../helpers/redis-server.js';
 import { countDuplicates, summaryTable, type ScenarioResult } from './report.js';
 import { DEADLINE_MS, Rig, waitFor, type Instance, type RigOptions } from './harness.js';
@@ -36,7 +37,7 @@ interface Scenario {
   /** Extra environment for the app (see receiver-app.cjs). */
   readonly env?: Record<string, string>;
   /** Which Redis client the app uses; the two-instance scenario covers ioredis. */
-  readonly redisClient?: 'node-redis' | 'ioredis';
+  readonly redisClient?: RigOptions['redisClient'];
   /** The store of the baseline run (the package's defaults otherwise); the issue measured two instances on Redis. */
   readonly baselineStore?: 'memory' | 'redis';
   readonly fault: (rig: Rig, first: Instance) => Promise<void>;
@@ -93,6 +94,19 @@ const scenarios: Scenario[] = [
       await rig.kill(first);
     },
   },
+  // Issue 21: the same on a Redis Cluster, through a cluster client of each library.
+  ...(redisClusterAvailable ? (['node-redis-cluster', 'ioredis-cluster'] as const) : []).map(
+    (redisClient): Scenario => ({
+      name: `two instances on a 3-node Redis Cluster (${redisClient.replace('-cluster', '')}), one killed -9`,
+      instances: 2,
+      redisClient,
+      baselineStore: 'redis',
+      fault: async (rig, first) => {
+        await underWay(rig);
+        await rig.kill(first);
+      },
+    }),
+  ),
   {
     // No process fault: two handlers at a time for 40 tasks, so deliveries wait in the queue longer than the lease.
     name: 'backlog: a queue longer than the lease (maxConcurrency 2)',

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FakePiapi } from '../helpers/fake-piapi.js';
 import { Proxy } from '../helpers/proxy.js';
+import { RedisCluster } from '../helpers/redis-cluster.js';
 import { RedisServer } from '../helpers/redis-server.js';
 
 const APP = join(__dirname, 'receiver-app.cjs');
@@ -22,7 +23,8 @@ export const DEADLINE_MS = 120_000;
 export interface RigOptions {
   ack: 'immediate' | 'after-handler';
   store: 'memory' | 'redis';
-  redisClient?: 'node-redis' | 'ioredis';
+  /** A `-cluster` client runs on a 3-node Redis Cluster instead of one redis-server. */
+  redisClient?: 'node-redis' | 'ioredis' | 'node-redis-cluster' | 'ioredis-cluster';
   seed: number;
   handlerFailRate?: number;
   /** Extra environment for every instance (see receiver-app.cjs). */
@@ -93,12 +95,17 @@ export class Rig {
     readonly options: RigOptions,
     readonly piapi: FakePiapi,
     readonly proxy: Proxy,
-    readonly redis: RedisServer | undefined,
+    readonly redis: RedisServer | RedisCluster | undefined,
   ) {}
 
   static async start(options: RigOptions): Promise<Rig> {
     if (!existsSync(BUILT)) throw new Error(`${BUILT} is missing: run \`npm run build\` first (npm test does).`);
-    const redis = options.store === 'redis' ? await RedisServer.start() : undefined;
+    const redis =
+      options.store !== 'redis'
+        ? undefined
+        : options.redisClient?.endsWith('-cluster')
+          ? await RedisCluster.start()
+          : await RedisServer.start();
     const piapi = await FakePiapi.start({ apiKey: API_KEY, timeScale: 0.1, seed: options.seed });
     return new Rig(options, piapi, await Proxy.start(), redis);
   }

@@ -36,6 +36,22 @@ const record = (file, value) => fs.appendFileSync(file, JSON.stringify({ ...valu
 async function createStore() {
   if (env.FAULT_STORE !== 'redis') return undefined;
   const { redisStore } = require(path.join(root, 'dist/cjs/redis.js'));
+  // On a Redis Cluster (FAULT_REDIS_CLIENT=*-cluster), REDIS_URL lists the nodes, comma-separated.
+  const urls = env.REDIS_URL.split(',');
+  if (env.FAULT_REDIS_CLIENT === 'ioredis-cluster') {
+    const { Cluster } = require('ioredis');
+    const nodes = urls.map((url) => ({ host: new URL(url).hostname, port: Number(new URL(url).port) }));
+    const client = new Cluster(nodes, { redisOptions: { maxRetriesPerRequest: 1 } });
+    client.on('error', (error) => console.error('redis:', error.message));
+    return redisStore(client);
+  }
+  if (env.FAULT_REDIS_CLIENT === 'node-redis-cluster') {
+    const { createCluster } = require('redis');
+    const client = createCluster({ rootNodes: urls.map((url) => ({ url })) });
+    client.on('error', (error) => console.error('redis:', error.message));
+    await client.connect();
+    return redisStore(client);
+  }
   if (env.FAULT_REDIS_CLIENT === 'ioredis') {
     const { Redis } = require('ioredis');
     const client = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, retryStrategy: () => 50 });

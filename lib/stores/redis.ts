@@ -2,27 +2,19 @@ import { createHash } from 'node:crypto';
 import type { ClaimResult, DedupeStore, WatchedTask } from '../core/dedupe.js';
 import { PiapiWebhookConfigError } from '../core/errors.js';
 import { describe } from '../core/option-checks.js';
+import { redisConnection, type RedisClientLike } from './redis-client.js';
+import { redisKeys } from './redis-keys.js';
 import * as scripts from './redis-scripts.js';
 
-/**
- * The part of a Redis client this store uses: a node-redis (`redis` v4+) client,
- * recognised by `sendCommand`, or an `ioredis` client, recognised by `call`.
- * Typed loosely on purpose: both libraries' own overloads must fit.
- */
-export interface RedisClientLike {
-  // `any` at this boundary only: both clients' overloaded signatures must fit.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  sendCommand?(args: any): unknown;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  call?(command: string, ...args: any[]): Promise<unknown>;
-  on?(event: 'error', listener: (error: unknown) => void): unknown;
-  listenerCount?(event: 'error'): number;
-}
+export type { RedisClientLike } from './redis-client.js';
 
 /** Options for {@link redisStore}. */
 export interface RedisStoreOptions {
   /**
    * Put before every key, to keep this store's keys apart from others in the same database.
+   * On a cluster client, a prefix without a hash tag is wrapped in one (`myapp:` → `{myapp}:`), so that
+   * every key of the store shares one hash slot; a prefix with a hash tag (`{myapp}:`) is used as it is,
+   * on either kind of client (see docs/redis-cluster.md).
    * @defaultValue 'piapi-webhook:'
    */
   prefix?: string;
@@ -46,9 +38,13 @@ function isNoScript(error: unknown): boolean {
  * Redis goes away. While Redis is down or slow, the middleware handles
  * deliveries without dedupe and reports it (see the README).
  *
- * @param client - a connected node-redis (v4+) or ioredis client
+ * A Redis Cluster client (node-redis `createCluster`, ioredis `Cluster`) works
+ * too: all of the store's keys then share one hash slot, so that every step
+ * stays one script (see {@link RedisStoreOptions.prefix}).
+ *
+ * @param client - a connected node-redis (v4+) or ioredis client, or a cluster client of either
  * @param options - see {@link RedisStoreOptions}
- * @throws PiapiWebhookConfigError when the client is neither, or an option is wrong
+ * @throws PiapiWebhookConfigError when the client is none of these, or an option is wrong
  *
  * @example
  * ```ts
@@ -64,17 +60,15 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
   if (typeof prefix !== 'string') {
     throw new PiapiWebhookConfigError('redisStore.prefix', `must be a string, received ${describe(prefix)}.`);
   }
-  // A JavaScript caller can pass anything, undefined included: the error below names what was expected.
-  const given = client as RedisClientLike | null | undefined;
-  const command: ((args: string[]) => Promise<unknown>) | undefined =
-    typeof given?.call === 'function'
-      ? (args) => client.call!(args[0]!, ...args.slice(1))
-      : typeof given?.sendCommand === 'function'
-        ? (args) => Promise.resolve(client.sendCommand!(args))
-        : undefined;
-  if (command === undefined) {
-    throw new PiapiWebhookConfigError('redisStore.client', 'must be a node-redis (redis v4+) or ioredis client.');
+  const connection = redisConnection(client);
+  if (connection === undefined) {
+    throw new PiapiWebhookConfigError(
+      'redisStore.client',
+      'must be a node-redis (redis v4+) or ioredis client, or a cluster of either.',
+    );
   }
+  const { command } = connection;
+  const layout = redisKeys(prefix, connection.cluster);
   let reportError: (error: unknown) => void = () => undefined;
   if (typeof client.on === 'function' && client.listenerCount?.('error') === 0) {
     client.on('error', (error) => reportError(error));
@@ -90,16 +84,15 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
     }
     const rest = [String(keys.length), ...keys, ...args.map(String)];
     try {
-      return await command!(['EVALSHA', sha, ...rest]);
+      return await command(['EVALSHA', sha, ...rest], keys[0]!);
     } catch (error) {
       if (!isNoScript(error)) throw error;
-      return command!(['EVAL', script, ...rest]);
+      return command(['EVAL', script, ...rest], keys[0]!);
     }
   }
 
-  const deliveryKey = (key: string): string => `${prefix}d:${key}`;
-  const due = `${prefix}watch:due`;
-  const info = `${prefix}watch:info`;
+  const deliveryKey = (key: string): string => layout.delivery(key);
+  const { due, info } = layout;
 
   return {
     async claim(key, owner, leaseMs, watch) {
@@ -107,7 +100,7 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
       // A new key, the usual case, needs no script: SET NX writes exactly what CLAIM would (attempt 1).
       if (
         watch === undefined &&
-        (await command(['SET', deliveryKey(key), `L1:${owner}`, 'NX', 'PX', String(lease)])) !== null
+        (await command(['SET', deliveryKey(key), `L1:${owner}`, 'NX', 'PX', String(lease)], deliveryKey(key))) !== null
       ) {
         return { state: 'claimed', attempt: 1 };
       }
