@@ -143,6 +143,41 @@ describe('the packed tarball', () => {
     }
   });
 
+  it.each([
+    [
+      'CommonJS',
+      [
+        '-e',
+        "require('./fake-piapi-scenario.cjs').tryRecovery(require('express'), require('piapi-webhook').piapiWebhook, require('piapi-webhook/testing').createFakePiapi)",
+      ],
+    ],
+    [
+      'ESM',
+      [
+        '--input-type=module',
+        '-e',
+        "import s from './fake-piapi-scenario.cjs'; import express from 'express'; import { piapiWebhook } from 'piapi-webhook'; import { createFakePiapi } from 'piapi-webhook/testing'; await s.tryRecovery(express, piapiWebhook, createFakePiapi);",
+      ],
+    ],
+  ])('tries recovery locally from %s with createFakePiapi() from piapi-webhook/testing', (_name, args) => {
+    const run = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8' });
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    expect(JSON.parse(run.stdout)).toEqual({
+      handled: [
+        ['pending', 'webhook'],
+        ['completed', 'recovery'],
+      ],
+      recovered: [expect.any(String)],
+      envelope: [200, 'completed', 'success'],
+      refused: [
+        [1, false],
+        [2, false],
+        [3, true],
+      ],
+      sameTask: true,
+    });
+  });
+
   it.each(['node16', 'bundler'])('type-checks a TypeScript consumer with moduleResolution %s', (resolution) => {
     const tsc = require.resolve('typescript/bin/tsc');
     const module = resolution === 'bundler' ? 'esnext' : 'node16';

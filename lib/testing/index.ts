@@ -204,3 +204,13 @@ export function sendNotification(
 
 export type { PiapiNotification, PiapiTask };
 export { createRequest, type CreateRequestOptions } from './request.js';
+export {
+  createFakePiapi,
+  FakePiapi,
+  randomLifecycle,
+  type FakeCreateTaskBody,
+  type FakeDeliveryAttempt,
+  type FakeGetFault,
+  type FakePiapiOptions,
+  type FakeTaskLifecycle,
+} from './fake-piapi.js';

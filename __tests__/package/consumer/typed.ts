@@ -1,7 +1,14 @@
 // Type-checked against the installed package, under node16 and bundler resolution.
 import { createServer } from 'node:http';
 import { redisStore, type RedisClientLike, type RedisStoreOptions } from 'piapi-webhook/redis';
-import { createNotification, fixture, sendNotification, type DeliveryResult } from 'piapi-webhook/testing';
+import {
+  createFakePiapi,
+  createNotification,
+  fixture,
+  sendNotification,
+  type DeliveryResult,
+  type FakePiapi,
+} from 'piapi-webhook/testing';
 import {
   isModel,
   memoryStore,
@@ -87,3 +94,12 @@ void notification;
 void PiapiWebhookConfigError;
 // @ts-expect-error onTask is required
 piapiWebhook({ secret: 'a' });
+
+// The fake PiAPI, typed from the testing entry (only type-checked: nothing here runs).
+export async function tryFakePiapi(): Promise<string> {
+  const fake: FakePiapi = await createFakePiapi({ apiKey: 'k', retryDelayMs: 10, attempts: 3 });
+  const task: PiapiTask = await fake.createTask({ model: 'midjourney', task_type: 'imagine' });
+  fake.updateTask(task.task_id, { status: 'completed' }, { notify: false });
+  await fake.close();
+  return fake.url;
+}
