@@ -7,6 +7,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { freePort } from '../helpers/ports.js';
 import { eventually } from '../helpers/wait.js';
 
 const ROOT = join(__dirname, '..', '..');
@@ -251,6 +252,36 @@ describe('the packed tarball', () => {
     const tsc = require.resolve('typescript/bin/tsc');
     const result = spawnSync(process.execPath, [tsc, '-p', project], { cwd: project, encoding: 'utf8' });
     expect([result.status, result.stdout]).toEqual([0, '']);
+  });
+
+  it("runs the README's quick start as written, and receives a notification sent with the CLI", async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const [, code] = /<!-- run: server\.js -->\n```js\n([\s\S]*?)```/.exec(readme) ?? [];
+    expect(code?.split('\n').filter((line) => line.trim() !== '').length).toBeLessThanOrEqual(10);
+    writeFileSync(join(dir, 'server.js'), code!);
+    const port = await freePort();
+    const server = spawn(process.execPath, ['server.js'], {
+      cwd: dir,
+      env: { ...process.env, PORT: String(port), PIAPI_WEBHOOK_SECRET: 'change-me' },
+    });
+    try {
+      const lines: string[] = [];
+      createInterface({ input: server.stdout }).on('line', (line) => lines.push(line));
+      const url = `http://localhost:${port}/piapi/webhook`;
+      await eventually(
+        () => lines.includes(`Receiving PiAPI webhooks at ${url}`),
+        `the server to start:\n${lines.join('\n')}`,
+      );
+      const bin = join(dir, 'node_modules', '.bin', 'piapi-webhook');
+      const args = ['send', url, '--secret', 'change-me', '--fixture', 'suno-generate-music-custom-completed'];
+      expect(sh(bin, args, dir)).toContain('attempt 1: 200');
+      await eventually(
+        () => lines.some((line) => /^task \S+: music-s completed/.test(line)),
+        `the task line in:\n${lines.join('\n')}`,
+      );
+    } finally {
+      server.kill('SIGKILL');
+    }
   });
 
   it("passes the README's testing section, run as written", () => {
