@@ -1,6 +1,6 @@
 import { PiapiWebhookConfigError } from '../core/errors.js';
 import { describe, positiveNumber } from '../core/option-checks.js';
-import { checkApiKey, checkBaseUrl } from './piapi-client.js';
+import { checkApiKey, checkBaseUrl } from './option-checks.js';
 
 /** The `recovery` option: asking PiAPI's get-task API about tasks whose end was not handled. */
 export interface RecoveryOptions {
