@@ -19,8 +19,10 @@ export interface ReadyControl {
    * Resolves the options now, if they were given as a function, and throws the
    * {@link PiapiWebhookConfigError} they cause; later calls throw the same
    * error. For those who want to fail fast at start-up rather than answer
-   * `500 config_error` to the first delivery. Does nothing when the options
-   * were given as an object: they were checked before the factory returned.
+   * `500 config_error` to the first delivery. It also starts what the options
+   * start, such as the recovery sweep, which otherwise waits for the first
+   * request. Does nothing when the options were given as an object: they were
+   * checked before the factory returned.
    */
   ready(): void;
 }
