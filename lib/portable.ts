@@ -10,6 +10,7 @@ export type {
 export type { ClaimResult, DedupeStore, WatchedTask, WatchRequest } from './core/dedupe.js';
 export type { DrainReport, PendingHandler } from './core/scheduler.js';
 export type { WebhookControls } from './webhook.js';
+export type { PiapiWebhookOptionsInput, ReadyControl } from './lazy-webhook.js';
 export type { DeliverOutcome } from './core/pipeline.js';
 export type { ReconcileReport } from './recovery/recovery.js';
 export type { ReconcileOptions } from './recovery/reconcile-options.js';

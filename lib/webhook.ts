@@ -112,8 +112,14 @@ export function createWebhook(
   const pipelineOf = (): Pipeline => pipeline;
   let recovery: Recovery | undefined;
   if (config.recovery !== undefined) {
-    const { apiKey, baseUrl, requestTimeoutMs, concurrency } = config.recovery;
-    const client = createPiapiClient({ apiKey, baseUrl, timeoutMs: requestTimeoutMs, concurrency });
+    const { apiKey, baseUrl, allowInsecureBaseUrl, requestTimeoutMs, concurrency } = config.recovery;
+    const client = createPiapiClient({
+      apiKey,
+      baseUrl,
+      allowInsecureBaseUrl,
+      timeoutMs: requestTimeoutMs,
+      concurrency,
+    });
     recovery = createRecovery(config, config.recovery, pipelineOf, (taskId) => client.getTask(taskId));
   }
   const pipeline = createPipeline(config, platform, config.recovery?.verify ? recovery?.confirm : undefined);

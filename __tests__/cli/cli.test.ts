@@ -23,10 +23,14 @@ beforeAll(() => {
 
 function run(
   args: string[],
-  env: Record<string, string> = {},
+  env: Record<string, string | undefined> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  // An undefined value unsets the variable.
+  const childEnv = Object.fromEntries(
+    Object.entries({ ...process.env, ...env }).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [CLI, ...args], { env: childEnv });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -290,6 +294,48 @@ describe('piapi-webhook CLI', () => {
       }
     });
 
+    it('with --timeout, counts an attempt that gets no answer in time as refused, and --retry retries it', async () => {
+      const received: PiapiTask[] = [];
+      const app = express();
+      let calls = 0;
+      // The first delivery never gets an answer; the second reaches the real middleware.
+      app.use((_req, _res, next) => void (++calls === 1 ? undefined : next()));
+      app.post('/piapi/webhook', piapiWebhook({ secret: SECRET, onTask: (task) => void received.push(task) }));
+      const server: Server = app.listen(0, '127.0.0.1');
+      await new Promise((resolve) => server.once('listening', resolve));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/piapi/webhook`;
+      try {
+        const once = await run(['send', url, '--secret', SECRET, '--timeout', '300']);
+        expect(once.code).toBe(1);
+        expect(once.stdout).toContain('attempt 1: no answer within 300 ms');
+        expect(once.stderr).toContain('refused');
+        calls = 0;
+        const retried = await run([
+          'send',
+          url,
+          '--secret',
+          SECRET,
+          '--timeout',
+          '300',
+          '--retry',
+          '--retry-delay',
+          '0',
+        ]);
+        expect(retried.code).toBe(0);
+        expect(retried.stdout).toMatch(/attempt 1: no answer within 300 ms[\s\S]*attempt 2: 200/);
+        expect(received).toHaveLength(1);
+      } finally {
+        server.closeAllConnections();
+        server.close();
+      }
+    });
+
+    it('refuses a --timeout that is not a whole number above 0', async () => {
+      const { code, stderr } = await run(['send', 'http://127.0.0.1:9/x', '--secret', 's', '--timeout', '0']);
+      expect(code).toBe(1);
+      expect(stderr).toContain('Expected a whole number above 0.');
+    });
+
     it('refuses --fixture and --file together, and an unknown fixture', async () => {
       expect(
         (
@@ -309,6 +355,41 @@ describe('piapi-webhook CLI', () => {
       expect(unknown.code).not.toBe(0);
       expect(unknown.stderr).toContain('No such fixture');
     });
+  });
+
+  describe('usage errors', () => {
+    it.each([
+      [['send', '--secret', 's'], "missing required argument 'url'"],
+      [['send', 'http://127.0.0.1:9/x'], "required option '--secret <secret>' not specified"],
+      [['send', 'http://127.0.0.1:9/x', '--secret', 's', '--fixture', 'nope'], 'No such fixture'],
+      [['listen', '--secret', 's', '--port', 'x'], 'Expected a port from 0 to 65535.'],
+      [['nonsense'], "unknown command 'nonsense'"],
+    ])('%j prints the reason and a hint to --help, not the whole help', async (args, reason) => {
+      const { code, stdout, stderr } = await run(args, { PIAPI_WEBHOOK_SECRET: undefined });
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      const lines = stderr.trim().split('\n');
+      expect(lines[0]).toContain(reason);
+      expect(lines.at(-1)).toContain('--help');
+      expect(lines.length).toBeLessThanOrEqual(3);
+      expect(stderr).not.toContain('Usage:');
+    });
+  });
+
+  it('listen on a busy port prints one line and exits 1, with no stack', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { port } = busy.address() as AddressInfo;
+    try {
+      const { code, stdout, stderr } = await run(['listen', '--port', String(port), '--secret', SECRET]);
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr.trim().split('\n')).toEqual([
+        `error: cannot listen on 127.0.0.1:${port}: the port is already in use; pick another with --port (EADDRINUSE)`,
+      ]);
+    } finally {
+      busy.close();
+    }
   });
 
   describe('listen, fed by send', () => {

@@ -1,11 +1,2 @@
-/** A small seeded PRNG (mulberry32): the same seed gives the same sequence, so a run can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The seeded PRNG of the shipped fake PiAPI, shared with the tests that replay a run.
+export { seededRandom } from '../../lib/testing/fake-piapi-http.js';

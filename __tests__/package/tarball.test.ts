@@ -7,6 +7,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { freePort } from '../helpers/ports.js';
 import { eventually } from '../helpers/wait.js';
 
 const ROOT = join(__dirname, '..', '..');
@@ -143,6 +144,41 @@ describe('the packed tarball', () => {
     }
   });
 
+  it.each([
+    [
+      'CommonJS',
+      [
+        '-e',
+        "require('./fake-piapi-scenario.cjs').tryRecovery(require('express'), require('piapi-webhook').piapiWebhook, require('piapi-webhook/testing').createFakePiapi)",
+      ],
+    ],
+    [
+      'ESM',
+      [
+        '--input-type=module',
+        '-e',
+        "import s from './fake-piapi-scenario.cjs'; import express from 'express'; import { piapiWebhook } from 'piapi-webhook'; import { createFakePiapi } from 'piapi-webhook/testing'; await s.tryRecovery(express, piapiWebhook, createFakePiapi);",
+      ],
+    ],
+  ])('tries recovery locally from %s with createFakePiapi() from piapi-webhook/testing', (_name, args) => {
+    const run = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8' });
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    expect(JSON.parse(run.stdout)).toEqual({
+      handled: [
+        ['pending', 'webhook'],
+        ['completed', 'recovery'],
+      ],
+      recovered: [expect.any(String)],
+      envelope: [200, 'completed', 'success'],
+      refused: [
+        [1, false],
+        [2, false],
+        [3, true],
+      ],
+      sameTask: true,
+    });
+  });
+
   it.each(['node16', 'bundler'])('type-checks a TypeScript consumer with moduleResolution %s', (resolution) => {
     const tsc = require.resolve('typescript/bin/tsc');
     const module = resolution === 'bundler' ? 'esnext' : 'node16';
@@ -216,6 +252,36 @@ describe('the packed tarball', () => {
     const tsc = require.resolve('typescript/bin/tsc');
     const result = spawnSync(process.execPath, [tsc, '-p', project], { cwd: project, encoding: 'utf8' });
     expect([result.status, result.stdout]).toEqual([0, '']);
+  });
+
+  it("runs the README's quick start as written, and receives a notification sent with the CLI", async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const [, code] = /<!-- run: server\.js -->\n```js\n([\s\S]*?)```/.exec(readme) ?? [];
+    expect(code?.split('\n').filter((line) => line.trim() !== '').length).toBeLessThanOrEqual(10);
+    writeFileSync(join(dir, 'server.js'), code!);
+    const port = await freePort();
+    const server = spawn(process.execPath, ['server.js'], {
+      cwd: dir,
+      env: { ...process.env, PORT: String(port), PIAPI_WEBHOOK_SECRET: 'change-me' },
+    });
+    try {
+      const lines: string[] = [];
+      createInterface({ input: server.stdout }).on('line', (line) => lines.push(line));
+      const url = `http://localhost:${port}/piapi/webhook`;
+      await eventually(
+        () => lines.includes(`Receiving PiAPI webhooks at ${url}`),
+        `the server to start:\n${lines.join('\n')}`,
+      );
+      const bin = join(dir, 'node_modules', '.bin', 'piapi-webhook');
+      const args = ['send', url, '--secret', 'change-me', '--fixture', 'suno-generate-music-custom-completed'];
+      expect(sh(bin, args, dir)).toContain('attempt 1: 200');
+      await eventually(
+        () => lines.some((line) => /^task \S+: music-s completed/.test(line)),
+        `the task line in:\n${lines.join('\n')}`,
+      );
+    } finally {
+      server.kill('SIGKILL');
+    }
   });
 
   it("passes the README's testing section, run as written", () => {

@@ -20,6 +20,12 @@ function positiveNumber(value: string): number {
   return number;
 }
 
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number <= 0) throw new InvalidArgumentError('Expected a whole number above 0.');
+  return number;
+}
+
 function port(value: string): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 0 || number > 65535)
@@ -74,7 +80,8 @@ export function createProgram(output: CliOutput = defaultOutput): Command {
   const program = new Command('piapi-webhook')
     .description('Send and receive PiAPI task notifications while you develop a webhook handler.')
     .version(packageVersion(), '-V, --version', 'print the version of piapi-webhook')
-    .showHelpAfterError()
+    // The reason and a pointer to --help: the whole help after it scrolls the reason away.
+    .showHelpAfterError("(run with --help for this command's usage)")
     .configureOutput({
       writeOut: (text) => output.out(text.trimEnd()),
       writeErr: (text) => output.err(text.trimEnd()),
@@ -104,6 +111,12 @@ export function createProgram(output: CliOutput = defaultOutput): Command {
     .option('--retry', 'after a non-2xx answer or a network error, retry like PiAPI does', false)
     .option('--retries <count>', 'how many retries with --retry', positiveNumber, 3)
     .option('--retry-delay <seconds>', 'the wait between retries', positiveNumber, 5)
+    .option(
+      '--timeout <ms>',
+      'give up on an attempt after this many milliseconds; it counts as refused (and --retry retries it)',
+      positiveInteger,
+      10_000,
+    )
     .addHelpText(
       'after',
       [
@@ -143,7 +156,25 @@ export function createProgram(output: CliOutput = defaultOutput): Command {
           .writeHead(404, { 'content-type': 'application/json' })
           .end(JSON.stringify({ error: 'not_found', message: `POST to ${options.path}` }));
       });
-      await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(options.port, options.host, () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (error) {
+        // A busy port is a usage problem, not a crash: one line, exit 1.
+        const { code, message } = error as NodeJS.ErrnoException;
+        const why = code === 'EADDRINUSE' ? 'the port is already in use; pick another with --port' : message;
+        output.err(
+          `error: cannot listen on ${options.host}:${options.port}: ${why}${code === undefined ? '' : ` (${code})`}`,
+        );
+        process.exitCode = 1;
+        await hook.drain(0);
+        return;
+      }
       const { port: actualPort } = server.address() as AddressInfo;
       output.out(`listening on http://${options.host}:${actualPort}${options.path} (Ctrl-C to stop)`);
       await new Promise<void>((resolve) => {

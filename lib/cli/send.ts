@@ -21,6 +21,7 @@ export interface SendCommandOptions {
   retry: boolean;
   retries: number;
   retryDelay: number;
+  timeout: number;
 }
 
 /** What `send` exits with: accepted, refused (or unreachable), or answered as a duplicate. */
@@ -70,15 +71,22 @@ async function buildNotification(options: SendCommandOptions): Promise<PiapiNoti
 type Attempt = { kind: 'accepted' | 'duplicate' | 'refused'; shown: string };
 
 /** One POST; a network error counts as a refusal, as it does for PiAPI. */
-async function attemptDelivery(url: string, notification: PiapiNotification, secret: string): Promise<Attempt> {
+async function attemptDelivery(
+  url: string,
+  notification: PiapiNotification,
+  secret: string,
+  timeoutMs: number,
+): Promise<Attempt> {
   try {
-    const { status, body, headers } = await sendNotification(url, notification, { secret });
+    const { status, body, headers } = await sendNotification(url, notification, { secret, timeoutMs });
     // Present when the receiver is piapi-webhook: a 200 alone does not say whether onTask ran.
     const outcome = headers.get(OUTCOME_HEADER);
     const shown = `${status} ${JSON.stringify(body)}${outcome === null ? '' : ` (${OUTCOME_HEADER}: ${outcome})`}`;
     if (status < 200 || status >= 300) return { kind: 'refused', shown };
     return { kind: outcome === 'duplicate' ? 'duplicate' : 'accepted', shown };
   } catch (error) {
+    // PiAPI gives up on a slow endpoint too, and counts it as a failed attempt.
+    if ((error as Error).name === 'TimeoutError') return { kind: 'refused', shown: `no answer within ${timeoutMs} ms` };
     const cause = (error as { cause?: { message?: string } }).cause?.message;
     return { kind: 'refused', shown: `failed: ${(error as Error).message}${cause === undefined ? '' : ` (${cause})`}` };
   }
@@ -99,7 +107,7 @@ export async function sendCommand(url: string, options: SendCommandOptions, outp
   const attempts = options.retry ? options.retries + 1 : 1;
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
     // A retry carries the same body, timestamp included, as PiAPI's does.
-    const { kind, shown } = await attemptDelivery(url, notification, options.secret);
+    const { kind, shown } = await attemptDelivery(url, notification, options.secret, options.timeout);
     output.out(`attempt ${attempt}: ${shown}`);
     if (kind === 'duplicate') {
       output.err(

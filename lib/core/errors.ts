@@ -26,6 +26,7 @@ export const REJECTION_STATUS = {
   in_progress: 503,
   store_full: 503,
   verify_unavailable: 503,
+  config_error: 500,
 } as const;
 
 /** A stable code for why a request was refused; sent as `error` in the JSON body. */
@@ -52,6 +53,7 @@ const DEFAULT_MESSAGES: Readonly<Record<RejectionReason, string>> = {
   in_progress: 'Another instance is handling this delivery now; retry later.',
   store_full: 'The dedupe store is full of deliveries it must still remember; retry later.',
   verify_unavailable: "PiAPI's get-task API could not confirm this delivery now; retry later.",
+  config_error: 'piapi-webhook is not configured: its options are missing or wrong. The error went to onError.',
 };
 
 /** A request that is refused. Its `reason` is stable; its `message` is for humans. */

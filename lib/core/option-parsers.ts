@@ -1,6 +1,6 @@
 import bytes from 'bytes';
 import { PiapiWebhookConfigError } from './errors.js';
-import { describe } from './option-checks.js';
+import { codePoint, describe, NON_LATIN1, NOT_FIELD_VALUE } from './option-checks.js';
 
 // The units `bytes` documents, up to gigabytes (a webhook body is never bigger).
 // Anything else ('10 megs', '1.5m') must be refused here: bytes.parse falls back
@@ -29,17 +29,6 @@ export function parseLimit(value: unknown): number {
  * a longer secret could never arrive, and proxies often allow less.
  */
 const MAX_SECRET_LENGTH = 16 * 1024;
-/** Beyond U+00FF: not Latin-1. */
-const NON_LATIN1 = /[\u0100-\u{10ffff}]/u;
-/**
- * RFC 9110 §5.5: a field value is VCHAR, obs-text (0x80–0xFF), SP and HTAB.
- * Every other control character (NUL, CR, LF, the rest of C0, and DEL) is
- * refused or rewritten by servers, and Node's and fetch's clients refuse to send it.
- */
-const NOT_FIELD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
-
-const codePoint = (character: string): string =>
-  `U+${character.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
 
 /** Why `secret` could never arrive in an HTTP header, or undefined if it can. Never quotes the secret. */
 function headerProblem(secret: string): string | undefined {

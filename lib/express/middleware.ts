@@ -1,16 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PiapiWebhookRejection } from '../core/errors.js';
-import type { PiapiWebhookLogger, PiapiWebhookOptions } from '../core/options.js';
+import type { PiapiWebhookLogger } from '../core/options.js';
 import type { IncomingDelivery, ReceiverAnswer } from '../core/receiver.js';
 import { nodePlatform } from '../node/platform.js';
-import { createWebhook, type WebhookControls } from '../webhook.js';
+import { createLazyWebhook, type PiapiWebhookOptionsInput, type ReadyControl } from '../lazy-webhook.js';
+import type { WebhookControls } from '../webhook.js';
 import { readRequestBody } from '../node/read-body.js';
 
 /**
  * The request handler `piapiWebhook()` returns. It is typed on Node's own request
  * and response, so it fits Express 4 and 5 (and plain `node:http`) alike.
  */
-export interface PiapiWebhookMiddleware extends WebhookControls {
+export interface PiapiWebhookMiddleware extends WebhookControls, ReadyControl {
   (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void;
 }
 
@@ -74,8 +75,10 @@ class NodeDelivery implements IncomingDelivery {
  * and a JSON `{ error, message }` with a 4xx status for anything else. Each new
  * delivery's task is then handed to `onTask`.
  *
- * @param options - see {@link PiapiWebhookOptions}; validated here, before it returns
- * @throws PiapiWebhookConfigError when an option is missing or wrong
+ * @param options - see `PiapiWebhookOptions`; validated here, before it returns. Or a
+ *   function that returns them, called once, on the first request; a config error is then
+ *   answered `500 config_error` and sent to `onError`, and `hook.ready()` throws it.
+ * @throws PiapiWebhookConfigError when an option is missing or wrong (options given as an object)
  *
  * @example
  * ```ts
@@ -85,8 +88,8 @@ class NodeDelivery implements IncomingDelivery {
  * }));
  * ```
  */
-export function piapiWebhook(options: PiapiWebhookOptions): PiapiWebhookMiddleware {
-  const { receiver, controls, logger } = createWebhook(options, nodePlatform);
+export function piapiWebhook(options: PiapiWebhookOptionsInput): PiapiWebhookMiddleware {
+  const { receiver, controls, logger } = createLazyWebhook(options, nodePlatform);
 
   function piapiWebhookMiddleware(req: IncomingMessage, res: ServerResponse): void {
     receiver.receive(new NodeDelivery(req, res, logger));

@@ -1,8 +1,9 @@
 import { PiapiWebhookRejection } from '../core/errors.js';
-import type { PiapiWebhookLogger, PiapiWebhookOptions } from '../core/options.js';
+import type { PiapiWebhookLogger } from '../core/options.js';
+import { createLazyWebhook, type PiapiWebhookOptionsInput, type ReadyControl } from '../lazy-webhook.js';
 import type { IncomingDelivery, ReceiverAnswer } from '../core/receiver.js';
 import { webPlatform } from '../web/platform.js';
-import { createWebhook, type WebhookControls } from '../webhook.js';
+import type { WebhookControls } from '../webhook.js';
 import { discardBody, readLimitedBody } from './read-stream.js';
 
 /**
@@ -16,7 +17,7 @@ export interface WaitUntilContext {
 }
 
 /** The Fetch handler `piapiWebhookHandler()` returns, with the same methods as the Express middleware. */
-export interface PiapiWebhookHandler extends WebhookControls {
+export interface PiapiWebhookHandler extends WebhookControls, ReadyControl {
   /**
    * Answers one request. With `ack: 'immediate'`, `onTask` runs after the
    * answer: inside `context.waitUntil` when given (serverless platforms need
@@ -152,17 +153,21 @@ class FetchDelivery implements IncomingDelivery {
  * does not use `Buffer` or `eval`: SHA-256 comes from `node:crypto` where the
  * runtime lends it (`process.getBuiltinModule`), and from JavaScript elsewhere.
  *
- * @param options - see {@link PiapiWebhookOptions}; validated here, before it returns
- * @throws PiapiWebhookConfigError when an option is missing or wrong
+ * @param options - see `PiapiWebhookOptions`; validated here, before it returns. Or a
+ *   function that returns them, called once, on the first request: for modules evaluated
+ *   before their secrets exist (`next build`, Workers' `env`). A config error is then
+ *   answered `500 config_error` and sent to `onError`; `handle.ready()` throws it at once.
+ * @throws PiapiWebhookConfigError when an option is missing or wrong (options given as an object)
  *
  * @example
  * ```ts
- * const handle = piapiWebhookHandler({ secret: env.PIAPI_WEBHOOK_SECRET, onTask });
- * export default { fetch: (request, env, ctx) => handle(request, ctx) };
+ * // Read on the first request, not when the module is evaluated.
+ * const handle = piapiWebhookHandler(() => ({ secret: process.env.PIAPI_WEBHOOK_SECRET!, onTask }));
+ * export const POST = (request: Request) => handle(request, { waitUntil: after });
  * ```
  */
-export function piapiWebhookHandler(options: PiapiWebhookOptions): PiapiWebhookHandler {
-  const { receiver, controls, logger } = createWebhook(options, webPlatform);
+export function piapiWebhookHandler(options: PiapiWebhookOptionsInput): PiapiWebhookHandler {
+  const { receiver, controls, logger } = createLazyWebhook(options, webPlatform);
 
   function handle(request: Request, context?: WaitUntilContext): Promise<Response> {
     return new Promise((resolve) => receiver.receive(new FetchDelivery(request, context, resolve, logger)));

@@ -20,15 +20,18 @@ function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
 /**
  * Reads a request's body, refusing it as soon as it is known to pass
  * `limitBytes`: from its content-length before a byte is read, or while
- * streaming, counting bytes as they arrive and cancelling the rest. A 1 GB body
- * costs at most `limitBytes` of memory. `onCancel` is handed the function that
- * cancels a streamed read (the body took longer than `bodyTimeoutMs`).
+ * streaming, counting bytes as they arrive and cancelling the rest. A declared
+ * length is never trusted to bound the body: a `Request` built in-process (a
+ * proxy, a test, a framework) may declare 100 bytes and stream gigabytes, so
+ * bytes are counted on every path, and a 1 GB body costs at most `limitBytes`
+ * of memory. `onCancel` is handed the function that cancels the read (the body
+ * took longer than `bodyTimeoutMs`).
  */
 export async function readLimitedBody(
   request: Request,
   limitBytes: number,
   onCancel?: (cancel: () => void) => void,
-): Promise<Uint8Array | string> {
+): Promise<Uint8Array> {
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > limitBytes) {
     discardBody(request);
@@ -36,20 +39,6 @@ export async function readLimitedBody(
   }
   // Read already: Hono's c.req.json(), or a second handle() of the same Request.
   if (request.bodyUsed) throw new PiapiWebhookRejection('body_unavailable');
-  // A declared length within the limit: the runtime's HTTP framing bounds the body, and text()
-  // is several times faster than pulling chunks through a reader. `request.body` is not touched
-  // on this path: @hono/node-server builds a whole second Request the first time it is read.
-  if (declared !== null && /^\d+$/.test(declared)) {
-    let text: string;
-    try {
-      text = await request.text();
-    } catch {
-      throw new PiapiWebhookRejection('invalid_body');
-    }
-    // UTF-16 length ≤ UTF-8 length; a body over the limit in characters is over it in bytes.
-    if (text.length > limitBytes) throw new PiapiWebhookRejection('payload_too_large');
-    return text;
-  }
   if (request.body === null) return new Uint8Array(0);
 
   const reader: ReadableStreamDefaultReader<Uint8Array> = request.body.getReader();

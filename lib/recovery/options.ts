@@ -1,5 +1,6 @@
 import { PiapiWebhookConfigError } from '../core/errors.js';
 import { describe, positiveNumber } from '../core/option-checks.js';
+import { checkApiKey, checkBaseUrl } from './option-checks.js';
 
 /** The `recovery` option: asking PiAPI's get-task API about tasks whose end was not handled. */
 export interface RecoveryOptions {
@@ -10,6 +11,14 @@ export interface RecoveryOptions {
    * @defaultValue 'https://api.piapi.ai'
    */
   baseUrl?: string;
+  /**
+   * Allows a plain-`http:` `baseUrl` on a host that is not loopback
+   * (`localhost`, `127.x.x.x`, `[::1]`). Every get-task request carries the
+   * API key, so turn this on for a trusted network only (a proxy on a private
+   * network).
+   * @defaultValue false
+   */
+  allowInsecureBaseUrl?: boolean;
   /**
    * How long after a task is watched (by `watch()`, or by its first notification)
    * it is first checked, in seconds, if its end has not been handled by then.
@@ -53,6 +62,7 @@ export interface RecoveryOptions {
 export interface RecoveryConfig {
   readonly apiKey: string;
   readonly baseUrl: string;
+  readonly allowInsecureBaseUrl: boolean;
   readonly checkAfterMs: number;
   readonly intervalMs: number;
   readonly maxAgeMs: number;
@@ -64,6 +74,7 @@ export interface RecoveryConfig {
 const RECOVERY_OPTION_NAMES: ReadonlySet<string> = new Set<keyof RecoveryOptions>([
   'apiKey',
   'baseUrl',
+  'allowInsecureBaseUrl',
   'checkAfterSeconds',
   'intervalSeconds',
   'maxAgeSeconds',
@@ -94,20 +105,10 @@ export function parseRecovery(value: unknown): RecoveryConfig {
       );
     }
   }
-  const { apiKey, baseUrl = 'https://api.piapi.ai', verify = false } = given;
+  const { verify = false } = given;
   // The key is never echoed: it is a secret.
-  if (typeof apiKey !== 'string' || apiKey.trim() === '') {
-    throw new PiapiWebhookConfigError(
-      'recovery.apiKey',
-      'is required: pass your PiAPI API key (for example process.env.PIAPI_API_KEY).',
-    );
-  }
-  if (typeof baseUrl !== 'string' || !/^https?:\/\/[^/]/i.test(baseUrl)) {
-    throw new PiapiWebhookConfigError(
-      'recovery.baseUrl',
-      `must be an http(s) URL such as 'https://api.piapi.ai', received ${describe(baseUrl)}.`,
-    );
-  }
+  const apiKey = checkApiKey(given['apiKey']);
+  const baseUrl = checkBaseUrl(given['baseUrl'] ?? 'https://api.piapi.ai', given['allowInsecureBaseUrl'] ?? false);
   if (typeof verify !== 'boolean') {
     throw new PiapiWebhookConfigError('recovery.verify', `must be true or false, received ${describe(verify)}.`);
   }
@@ -120,7 +121,8 @@ export function parseRecovery(value: unknown): RecoveryConfig {
   };
   return Object.freeze({
     apiKey,
-    baseUrl: baseUrl.replace(/\/+$/, ''),
+    baseUrl,
+    allowInsecureBaseUrl: given['allowInsecureBaseUrl'] === true,
     checkAfterMs: seconds('checkAfterSeconds', 60),
     intervalMs: seconds('intervalSeconds', 30, true),
     maxAgeMs: seconds('maxAgeSeconds', 86_400),

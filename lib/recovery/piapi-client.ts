@@ -4,8 +4,8 @@
  * any runtime with a Web `fetch` (Node ≥ 20, Cloudflare Workers, Deno, Bun), so
  * it imports no `node:*` module and uses no `Buffer`.
  */
-import { PiapiWebhookConfigError } from '../core/errors.js';
 import { describe, positiveNumber } from '../core/option-checks.js';
+import { checkApiKey, checkBaseUrl, DEFAULT_BASE_URL } from './option-checks.js';
 
 /** What one get-task lookup found out. */
 export type TaskLookup =
@@ -43,6 +43,13 @@ export interface PiapiClientOptions {
    * @defaultValue 'https://api.piapi.ai'
    */
   baseUrl?: string;
+  /**
+   * Allows a plain-`http:` `baseUrl` on a host that is not loopback. Every
+   * request carries the API key, so this is for a trusted network only (a
+   * proxy on a private network); loopback hosts never need it.
+   * @defaultValue false
+   */
+  allowInsecureBaseUrl?: boolean;
   /**
    * The longest one request may take, body included, in milliseconds.
    * @defaultValue 10 000
@@ -120,8 +127,6 @@ export class PiapiTaskLookupError extends Error {
   }
 }
 
-const DEFAULT_BASE_URL = 'https://api.piapi.ai';
-
 /** One attempt's result: a final lookup, or a retryable failure with PiAPI's advice. */
 type Attempt =
   { readonly final: TaskLookup } | { readonly retry: PiapiTaskLookupError; readonly retryAfterMs?: number };
@@ -196,21 +201,6 @@ function interpret(
   };
 }
 
-function checkBaseUrl(baseUrl: unknown): string {
-  if (typeof baseUrl === 'string') {
-    try {
-      const url = new URL(baseUrl);
-      if (url.protocol === 'https:' || url.protocol === 'http:') return baseUrl.replace(/\/+$/, '');
-    } catch {
-      // Reported below, with the option's name.
-    }
-  }
-  throw new PiapiWebhookConfigError(
-    'recovery.baseUrl',
-    `must be an http(s) URL such as ${JSON.stringify(DEFAULT_BASE_URL)}, received ${describe(baseUrl)}.`,
-  );
-}
-
 /**
  * A get-task client with a timeout per request, bounded retries with full-jitter
  * exponential back-off that honours `Retry-After` (for 429, 5xx, timeouts and
@@ -227,14 +217,8 @@ function checkBaseUrl(baseUrl: unknown): string {
  * ```
  */
 export function createPiapiClient(options: PiapiClientOptions): PiapiClient {
-  const { apiKey } = options;
-  if (typeof apiKey !== 'string' || apiKey.trim() === '') {
-    throw new PiapiWebhookConfigError(
-      'recovery.apiKey',
-      'must be a non-empty string: your PiAPI API key (for example process.env.PIAPI_API_KEY).',
-    );
-  }
-  const baseUrl = checkBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL);
+  const apiKey = checkApiKey(options.apiKey);
+  const baseUrl = checkBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL, options.allowInsecureBaseUrl ?? false);
   const timeoutMs = positiveNumber('recovery.timeoutMs', options.timeoutMs ?? 10_000);
   const limit = createLimiter(positiveNumber('recovery.concurrency', options.concurrency ?? 4, true));
   const maxAttempts = positiveNumber('recovery.maxAttempts', options.maxAttempts ?? 3, true);

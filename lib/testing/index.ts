@@ -104,6 +104,12 @@ export interface SendOptions {
    * @defaultValue '/piapi/webhook'
    */
   path?: string;
+  /**
+   * For a URL, an app or a server: the longest the request may take, answer
+   * included, in milliseconds. Past it the promise rejects with a `TimeoutError`.
+   * @defaultValue no limit
+   */
+  timeoutMs?: number;
 }
 
 /** A supertest request, or anything else with `set(headers)` and `send(body)`. */
@@ -111,11 +117,14 @@ export interface RequestBuilder<T> {
   set(headers: Record<string, string>): T;
 }
 
-async function post(url: string, notification: PiapiNotification, secret: string): Promise<DeliveryResult> {
+async function post(url: string, notification: PiapiNotification, options: SendOptions): Promise<DeliveryResult> {
+  const { timeoutMs } = options;
   const response = await fetch(url, {
     method: 'POST',
-    headers: deliveryHeaders(secret),
+    headers: deliveryHeaders(options.secret),
     body: JSON.stringify(notification),
+    // The signal covers the answer's body too, read below.
+    ...(timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(timeoutMs) }),
   });
   const text = await response.text();
   let body: unknown = text;
@@ -133,7 +142,7 @@ async function postToServer(
   options: SendOptions,
 ): Promise<DeliveryResult> {
   const { port } = server.address() as AddressInfo;
-  return post(`http://127.0.0.1:${port}${options.path ?? '/piapi/webhook'}`, notification, options.secret);
+  return post(`http://127.0.0.1:${port}${options.path ?? '/piapi/webhook'}`, notification, options);
 }
 
 /**
@@ -167,7 +176,7 @@ export function sendNotification(
   notification: PiapiNotification,
   options: SendOptions,
 ): unknown {
-  if (typeof target === 'string' || target instanceof URL) return post(String(target), notification, options.secret);
+  if (typeof target === 'string' || target instanceof URL) return post(String(target), notification, options);
   if (
     typeof (target as Server).listen === 'function' &&
     typeof (target as Server).address === 'function' &&
@@ -197,3 +206,13 @@ export function sendNotification(
 
 export type { PiapiNotification, PiapiTask };
 export { createRequest, type CreateRequestOptions } from './request.js';
+export {
+  createFakePiapi,
+  FakePiapi,
+  randomLifecycle,
+  type FakeCreateTaskBody,
+  type FakeDeliveryAttempt,
+  type FakeGetFault,
+  type FakePiapiOptions,
+  type FakeTaskLifecycle,
+} from './fake-piapi.js';

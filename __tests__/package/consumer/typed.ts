@@ -2,7 +2,14 @@
 import { createServer } from 'node:http';
 import { redisStore, type RedisClientLike, type RedisStoreOptions } from 'piapi-webhook/redis';
 import { piapiWebhookHandler, reconcileHandler, type ReconcileHandlerOptions } from 'piapi-webhook/fetch';
-import { createNotification, fixture, sendNotification, type DeliveryResult } from 'piapi-webhook/testing';
+import {
+  createFakePiapi,
+  createNotification,
+  fixture,
+  sendNotification,
+  type DeliveryResult,
+  type FakePiapi,
+} from 'piapi-webhook/testing';
 import {
   isModel,
   memoryStore,
@@ -99,3 +106,12 @@ void notification;
 void PiapiWebhookConfigError;
 // @ts-expect-error onTask is required
 piapiWebhook({ secret: 'a' });
+
+// The fake PiAPI, typed from the testing entry (only type-checked: nothing here runs).
+export async function tryFakePiapi(): Promise<string> {
+  const fake: FakePiapi = await createFakePiapi({ apiKey: 'k', retryDelayMs: 10, attempts: 3 });
+  const task: PiapiTask = await fake.createTask({ model: 'midjourney', task_type: 'imagine' });
+  fake.updateTask(task.task_id, { status: 'completed' }, { notify: false });
+  await fake.close();
+  return fake.url;
+}

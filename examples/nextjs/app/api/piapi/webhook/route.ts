@@ -4,12 +4,14 @@
 import { after } from 'next/server';
 import { piapiWebhookHandler } from 'piapi-webhook/fetch';
 
-const handle = piapiWebhookHandler({
+// The options are a function: read on the first request, not when `next build` evaluates
+// this module, where PIAPI_WEBHOOK_SECRET is often not set (Docker and CI builds).
+const handle = piapiWebhookHandler(() => ({
   secret: process.env.PIAPI_WEBHOOK_SECRET!,
   onTask: async (task) => {
     // Save the result here (a database write, a queue message, …).
     console.log(`[piapi] handled ${task.task_id} ${task.model}/${task.task_type} ${task.status}`);
   },
-});
+}));
 
 export const POST = (request: Request) => handle(request, { waitUntil: after });
