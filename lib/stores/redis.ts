@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
-import type { ClaimResult, DedupeStore, WatchedTask } from '../core/dedupe.js';
+import type { DedupeStore } from '../core/dedupe.js';
 import { PiapiWebhookConfigError } from '../core/errors.js';
-import { describe } from '../core/option-checks.js';
-import * as scripts from './redis-scripts.js';
+import { parseScriptStoreOptions, scriptStore, type ScriptStoreOptions } from './script-store.js';
 
 /**
  * The part of a Redis client this store uses: a node-redis (`redis` v4+) client,
@@ -17,20 +15,8 @@ export interface RedisClientLike {
   listenerCount?(event: 'error'): number;
 }
 
-/** Options for {@link redisStore}. */
-export interface RedisStoreOptions {
-  /**
-   * Put before every key, to keep this store's keys apart from others in the same database.
-   * @defaultValue 'piapi-webhook:'
-   */
-  prefix?: string;
-}
-
-const CLAIM_STATES: Readonly<Record<number, ClaimResult['state']>> = { 0: 'done', 1: 'in_progress', 2: 'claimed' };
-
-function isNoScript(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith('NOSCRIPT');
-}
+/** Options for {@link redisStore}: `prefix` and `now`, as {@link ScriptStoreOptions} describes them. */
+export interface RedisStoreOptions extends ScriptStoreOptions {}
 
 /**
  * A store shared by every instance that uses the same Redis, surviving restarts.
@@ -58,10 +44,7 @@ function isNoScript(error: unknown): boolean {
  * ```
  */
 export function redisStore(client: RedisClientLike, options: RedisStoreOptions = {}): DedupeStore {
-  const { prefix = 'piapi-webhook:' } = options;
-  if (typeof prefix !== 'string') {
-    throw new PiapiWebhookConfigError('redisStore.prefix', `must be a string, received ${describe(prefix)}.`);
-  }
+  const { prefix, now } = parseScriptStoreOptions('redisStore', options);
   const command: ((args: string[]) => Promise<unknown>) | undefined =
     typeof client?.call === 'function'
       ? (args) => client.call!(args[0]!, ...args.slice(1))
@@ -75,80 +58,17 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
   if (typeof client.on === 'function' && client.listenerCount?.('error') === 0) {
     client.on('error', (error) => reportError(error));
   }
-
-  const shas = new Map<string, string>();
-  /** EVALSHA, falling back to EVAL once when Redis has not seen the script (a restart flushes them). */
-  async function run(script: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
-    let sha = shas.get(script);
-    if (sha === undefined) {
-      sha = createHash('sha1').update(script).digest('hex');
-      shas.set(script, sha);
-    }
-    const rest = [String(keys.length), ...keys, ...args.map(String)];
-    try {
-      return await command!(['EVALSHA', sha, ...rest]);
-    } catch (error) {
-      if (!isNoScript(error)) throw error;
-      return command!(['EVAL', script, ...rest]);
-    }
-  }
-
-  const deliveryKey = (key: string): string => `${prefix}d:${key}`;
-  const due = `${prefix}watch:due`;
-  const info = `${prefix}watch:info`;
-
-  return {
-    async claim(key, owner, leaseMs, watch) {
-      const lease = Math.ceil(leaseMs);
-      // A new key, the usual case, needs no script: SET NX writes exactly what CLAIM would (attempt 1).
-      if (
-        watch === undefined &&
-        (await command(['SET', deliveryKey(key), `L1:${owner}`, 'NX', 'PX', String(lease)])) !== null
-      ) {
-        return { state: 'claimed', attempt: 1 };
-      }
-      const args =
-        watch === undefined
-          ? [owner, lease, '', 0, 0]
-          : [owner, lease, watch.taskId, Math.floor(watch.dueAt), Math.floor(watch.now)];
-      const [state, attempt] = (await run(scripts.CLAIM, [deliveryKey(key), due, info], args)) as [number, number];
-      const name = CLAIM_STATES[Number(state)] ?? 'in_progress';
-      return name === 'claimed' ? { state: name, attempt: Number(attempt) } : { state: name };
+  const store = scriptStore(
+    {
+      setNx: async (key, value, ttlMs) => (await command(['SET', key, value, 'NX', 'PX', String(ttlMs)])) !== null,
+      evalSha: (sha, keys, args) => command(['EVALSHA', sha, String(keys.length), ...keys, ...args]),
+      eval: (script, keys, args) => command(['EVAL', script, String(keys.length), ...keys, ...args]),
     },
-    async renew(key, owner, leaseMs) {
-      return Number(await run(scripts.RENEW, [deliveryKey(key)], [owner, Math.ceil(leaseMs)])) === 1;
-    },
-    async complete(key, owner, ttlSeconds, unwatchTaskId) {
-      const args = [owner, Math.ceil(ttlSeconds), unwatchTaskId ?? ''];
-      return Number(await run(scripts.COMPLETE, [deliveryKey(key), due, info], args)) === 1;
-    },
-    async release(key, owner, ttlSeconds) {
-      return Number(await run(scripts.RELEASE, [deliveryKey(key)], [owner, Math.ceil(ttlSeconds)])) === 1;
-    },
-    async watch(taskId, dueAt, now) {
-      await run(scripts.WATCH, [due, info], [taskId, Math.floor(dueAt), Math.floor(now)]);
-    },
-    async unwatch(taskId) {
-      await run(scripts.UNWATCH, [due, info], [taskId]);
-    },
-    async takeDueWatches(now, limit, leaseUntil) {
-      const flat = (await run(
-        scripts.TAKE_DUE,
-        [due, info],
-        [Math.floor(now), limit, Math.floor(leaseUntil)],
-      )) as string[];
-      const taken: WatchedTask[] = [];
-      for (let index = 0; index + 1 < flat.length; index += 2) {
-        const [watchedAt = '0', checks = '0'] = String(flat[index + 1]).split(':');
-        taken.push({ taskId: String(flat[index]), watchedAt: Number(watchedAt), checks: Number(checks) });
-      }
-      return taken;
-    },
-    async rescheduleWatch(taskId, dueAt, checks) {
-      await run(scripts.RESCHEDULE, [due, info], [taskId, Math.floor(dueAt), checks]);
-    },
-    setErrorReporter(report) {
-      reportError = report;
-    },
+    prefix,
+    now,
+  );
+  store.setErrorReporter = (report) => {
+    reportError = report;
   };
+  return store;
 }
