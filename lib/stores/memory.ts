@@ -164,14 +164,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       watches.delete(taskId);
     },
     takeDueWatches(now, limit, leaseUntil) {
-      const due: WatchedTask[] = [];
-      for (const [taskId, entry] of watches) {
-        if (due.length >= limit) break;
-        if (entry.dueAt > now) continue;
+      const due: Array<[string, Watch]> = [];
+      for (const item of watches) if (item[1].dueAt <= now) due.push(item);
+      // Earliest first, as redisStore's sorted set hands them out: the longest-waiting tasks are checked first.
+      due.sort(([, a], [, b]) => a.dueAt - b.dueAt);
+      if (due.length > limit) due.length = limit;
+      return due.map(([taskId, entry]): WatchedTask => {
         entry.dueAt = leaseUntil;
-        due.push({ taskId, watchedAt: entry.watchedAt, checks: entry.checks });
-      }
-      return due;
+        return { taskId, watchedAt: entry.watchedAt, checks: entry.checks };
+      });
     },
     rescheduleWatch(taskId, dueAt, checks) {
       const entry = watches.get(taskId);
