@@ -8,8 +8,12 @@ import * as scripts from './redis-scripts.js';
  * them. Each call is one round trip: one TCP command, or one HTTP request.
  */
 export interface ScriptCommands {
-  /** `SET key value NX PX ttlMs`: true when the key was set. */
-  setNx(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /**
+   * `SET key value NX PX ttlMs`: true when the key was set. Optional: without it,
+   * every claim is the script, one round trip whether the key is new or not (a
+   * duplicate after a failed `SET NX` would cost a second one).
+   */
+  setNx?(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** `EVALSHA sha numkeys ...keys ...args`. */
   evalSha(sha: string, keys: string[], args: string[]): Promise<unknown>;
   /** `EVAL script numkeys ...keys ...args`. */
@@ -62,7 +66,7 @@ export function parseScriptStoreOptions(
  * A {@link DedupeStore} over Redis's Lua scripts (`redis-scripts.ts`), for any
  * client that can send {@link ScriptCommands}. Each step is one atomic script,
  * one round trip; the first claim of a new key without a watch is one native
- * `SET NX`.
+ * `SET NX` when the client offers it.
  */
 export function scriptStore(commands: ScriptCommands, prefix: string, now: () => number): DedupeStore {
   /** EVALSHA, falling back to EVAL once when Redis has not seen the script. */
@@ -89,7 +93,11 @@ export function scriptStore(commands: ScriptCommands, prefix: string, now: () =>
       // does not pass the TTL (a store called directly, by older code) keeps it for the lease only.
       const keyTtlMs = ttlSeconds === undefined ? lease : Math.max(lease, Math.ceil(ttlSeconds * 1000));
       // A new key, the usual case, needs no script: SET NX writes exactly what CLAIM would (attempt 1).
-      if (watch === undefined && (await commands.setNx(deliveryKey(key), `L1:${leaseUntil}:${owner}`, keyTtlMs))) {
+      if (
+        watch === undefined &&
+        commands.setNx !== undefined &&
+        (await commands.setNx(deliveryKey(key), `L1:${leaseUntil}:${owner}`, keyTtlMs))
+      ) {
         return { state: 'claimed', attempt: 1 };
       }
       const watchArgs =

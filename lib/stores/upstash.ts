@@ -8,7 +8,6 @@ import { parseScriptStoreOptions, scriptStore, type ScriptStoreOptions } from '.
  */
 export interface UpstashRedisLike {
   // `any` at this boundary only: the client's generic signatures must fit.
-  set(key: string, value: any, options?: any): Promise<unknown>;
   evalsha(sha1: string, keys: string[], args: any[]): Promise<unknown>;
   eval(script: string, keys: string[], args: any[]): Promise<unknown>;
 }
@@ -25,7 +24,8 @@ export interface UpstashStoreOptions extends ScriptStoreOptions {}
  *
  * Each step of a delivery (claim and watch, renew, complete and unwatch,
  * release) is one HTTP request running one atomic Lua script (`EVALSHA`,
- * falling back to `EVAL` when the database has not seen it). This entry imports
+ * falling back to `EVAL` when the database has not seen it): a new delivery
+ * costs one request before the answer and one after the handler, a copy one. This entry imports
  * no `node:*` module. Upstash replicates asynchronously: a failover can, rarely,
  * let two claims of one delivery win (see docs/stores.md).
  *
@@ -43,12 +43,12 @@ export interface UpstashStoreOptions extends ScriptStoreOptions {}
  */
 export function upstashStore(client: UpstashRedisLike, options: UpstashStoreOptions = {}): DedupeStore {
   const { prefix, now } = parseScriptStoreOptions('upstashStore', options);
-  if (typeof client?.set !== 'function' || typeof client.evalsha !== 'function' || typeof client.eval !== 'function') {
+  if (typeof client?.evalsha !== 'function' || typeof client.eval !== 'function') {
     throw new PiapiWebhookConfigError('upstashStore.client', 'must be an @upstash/redis client (new Redis(...)).');
   }
   return scriptStore(
     {
-      setNx: async (key, value, ttlMs) => (await client.set(key, value, { nx: true, px: ttlMs })) !== null,
+      // No SET NX first, as redisStore does: over HTTP, a duplicate would then cost two requests, not one.
       evalSha: (sha, keys, args) => client.evalsha(sha, keys, args),
       eval: (script, keys, args) => client.eval(script, keys, args),
     },
