@@ -1,6 +1,7 @@
 // Type-checked against the installed package, under node16 and bundler resolution.
 import { createServer } from 'node:http';
 import { redisStore, type RedisClientLike, type RedisStoreOptions } from 'piapi-webhook/redis';
+import { upstashStore, type UpstashRedisLike, type UpstashStoreOptions } from 'piapi-webhook/upstash';
 import { createNotification, fixture, sendNotification, type DeliveryResult } from 'piapi-webhook/testing';
 import {
   isModel,
@@ -59,6 +60,9 @@ void [report, outcome, watched, settled];
 declare const client: RedisClientLike;
 const redisOptions: RedisStoreOptions = { prefix: 'x:' };
 piapiWebhook({ ...options, store: redisStore(client, redisOptions) });
+declare const upstash: UpstashRedisLike;
+const upstashOptions: UpstashStoreOptions = { prefix: 'x:', now: Date.now };
+piapiWebhook({ ...options, store: upstashStore(upstash, upstashOptions) });
 const delivered: Promise<DeliveryResult> = sendNotification(
   'http://127.0.0.1:1/x',
   createNotification({ status: 'failed' }),
