@@ -144,8 +144,12 @@ export class UpstashBridge {
       return reply(200, results);
     }
     try {
-      const commands = body.map((command) => command.map(String));
-      const answers = (await this.redis.multi(commands).exec()) ?? [];
+      const transaction = this.redis.multi();
+      for (const command of body) {
+        const [name, ...args] = command.map(String);
+        transaction.call(name!, ...args);
+      }
+      const answers = (await transaction.exec()) ?? [];
       return reply(
         200,
         answers.map(([error, result]) => (error ? { error: message(error) } : envelope(result))),
