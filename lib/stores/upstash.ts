@@ -25,9 +25,10 @@ export interface UpstashStoreOptions extends ScriptStoreOptions {}
  * Each step of a delivery (claim and watch, renew, complete and unwatch,
  * release) is one HTTP request running one atomic Lua script (`EVALSHA`,
  * falling back to `EVAL` when the database has not seen it): a new delivery
- * costs one request before the answer and one after the handler, a copy one. This entry imports
- * no `node:*` module. Upstash replicates asynchronously: a failover can, rarely,
- * let two claims of one delivery win (see docs/stores.md).
+ * costs one request before the answer and one after the handler, a copy one.
+ * This entry imports no `node:*` module. Upstash replicates asynchronously: a
+ * failover can, rarely, let two claims of one delivery win, so that its
+ * `onTask` runs twice (see docs/stores.md).
  *
  * @param client - an `@upstash/redis` `Redis` client
  * @param options - see {@link UpstashStoreOptions}
