@@ -15,7 +15,7 @@ const targets = [
 ];
 
 /** Entries bundled on their own, as output paths relative to their format's folder. */
-const BUNDLED_ALONE = new Set(['redis.js', 'testing/index.js']);
+const BUNDLED_ALONE = new Set(['redis.js', 'upstash.js', 'testing/index.js']);
 
 /** What every bundle of bundle() shares. */
 const BUNDLE_OPTIONS = {
@@ -102,6 +102,14 @@ async function bundle(outDir, entries) {
   );
   if (nodeOnly.length > 0) throw new Error(`${fetchEntry} imports Node-only modules: ${nodeOnly.join(', ')}`);
   const others = await Promise.all(alone.map((file) => bundleAlone(outDir, file, split.metafile)));
+  // The upstash entry runs on Workers without nodejs_compat too: it may import no node:* module.
+  const upstashEntry = relative(process.cwd(), join(outDir, 'upstash.js'));
+  for (const { metafile } of others) {
+    const imports = metafile.outputs[upstashEntry]?.imports ?? [];
+    const nodeOnly = imports.filter((imported) => imported.path.startsWith('node:') || imported.path === 'raw-body');
+    if (nodeOnly.length > 0)
+      throw new Error(`${upstashEntry} imports Node-only modules: ${nodeOnly.map((i) => i.path)}`);
+  }
   return {
     outputFiles: [...split.outputFiles, ...others.flatMap((result) => result.outputFiles)],
     metafiles: [split.metafile, ...others.map((result) => result.metafile)],

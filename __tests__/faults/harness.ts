@@ -46,6 +46,17 @@ export interface Handled {
   at: number;
 }
 
+/** One line of the started log: an onTask call, as it began. */
+export interface Started {
+  task_id: string;
+  status: string;
+  deliveryKey: string;
+  source: string;
+  attempt: number;
+  pid: number;
+  at: number;
+}
+
 /** One app process. */
 export class Instance {
   readonly stderr: string[] = [];
@@ -87,6 +98,7 @@ export class Rig {
   readonly handledLog = join(this.dir, 'handled.jsonl');
   readonly taskTable = join(this.dir, 'tasks.jsonl');
   readonly outcomeLog = join(this.dir, 'outcomes.jsonl');
+  readonly startedLog = join(this.dir, 'started.jsonl');
   readonly instances: Instance[] = [];
   /** The pids killed with SIGKILL: only their last successes may be handled again. */
   readonly killed = new Set<number>();
@@ -125,6 +137,7 @@ export class Rig {
       FAULT_HANDLED_LOG: this.handledLog,
       FAULT_TASK_TABLE: this.taskTable,
       FAULT_OUTCOME_LOG: this.outcomeLog,
+      FAULT_STARTED_LOG: this.startedLog,
       FAULT_SEED: String(this.options.seed + this.instances.length),
       FAULT_HANDLER_FAIL_RATE: String(this.options.handlerFailRate ?? 0),
       ...this.options.env,
@@ -185,6 +198,11 @@ export class Rig {
 
   handled(): Handled[] {
     return readLines<Handled>(this.handledLog);
+  }
+
+  /** Every onTask call, as it began. */
+  started(): Started[] {
+    return readLines<Started>(this.startedLog);
   }
 
   /** The recovery outcomes the apps saw (`recovered`, `recovery_failed`, `recovery_gave_up`). */

@@ -67,6 +67,16 @@ async function createStore() {
 
 async function onTask(task, ctx) {
   const startedAt = Date.now();
+  // Every start, so that a delivery taken over after a kill can be checked for its attempt (issue 20).
+  if (env.FAULT_STARTED_LOG)
+    record(env.FAULT_STARTED_LOG, {
+      task_id: task.task_id,
+      status: task.status,
+      deliveryKey: ctx.deliveryKey,
+      source: ctx.source,
+      attempt: ctx.attempt,
+      at: startedAt,
+    });
   // 500–5000 ms of PiAPI-scale work: 50–500 ms at timeScale 0.1.
   await new Promise((resolve) => setTimeout(resolve, (500 + random() * 4500) * scale));
   if (random() < failRate) throw new Error(`random handler failure (${task.task_id} ${task.status})`);

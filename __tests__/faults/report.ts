@@ -1,5 +1,5 @@
 /** Counting for the fault suite: duplicates, attributed to kills or not, and the summary table. */
-import type { Handled } from './harness.js';
+import type { Handled, Started } from './harness.js';
 
 /** What one scenario measured. */
 export interface ScenarioResult {
@@ -14,6 +14,10 @@ export interface ScenarioResult {
   /** Deliveries handled twice with no kill to explain it (a bug), each with its successes: source#attempt, pid, start–end. */
   duplicatesOutsideCrashWindow: string[];
   kills: number;
+  /** Deliveries started in a process killed -9 and started again elsewhere after it, by source: `webhook: 3`. */
+  takeovers: Record<string, number>;
+  /** Of those, the ones whose next start did not count one attempt more (issue 20): key, attempts, sources. */
+  takeoversNotCounted: string[];
   /** Terminal successes that came from get-task recovery. */
   recovered: number;
   /** Tasks recovery gave up on (`recovery_gave_up`): unknown to PiAPI or too old. */
@@ -48,6 +52,35 @@ export function countDuplicates(
     }
   }
   return { duplicatesInCrashWindow, duplicatesOutsideCrashWindow };
+}
+
+/**
+ * Deliveries that a process killed -9 had started, and that another process started
+ * again after the kill: each such start must count one attempt more than the killed
+ * one (`ctx.attempt > 1`), whether PiAPI's retry or the recovery brought it.
+ */
+export function countTakeovers(
+  started: readonly Started[],
+  killed: ReadonlySet<number>,
+): Pick<ScenarioResult, 'takeovers' | 'takeoversNotCounted'> {
+  const byKey = new Map<string, Started[]>();
+  for (const line of started) byKey.set(line.deliveryKey, [...(byKey.get(line.deliveryKey) ?? []), line]);
+  const takeovers: Record<string, number> = {};
+  const takeoversNotCounted: string[] = [];
+  for (const [key, lines] of byKey) {
+    const ordered = [...lines].sort((a, b) => a.at - b.at);
+    for (let i = 1; i < ordered.length; i += 1) {
+      const before = ordered[i - 1]!;
+      const after = ordered[i]!;
+      if (!killed.has(before.pid) || after.pid === before.pid) continue;
+      takeovers[after.source] = (takeovers[after.source] ?? 0) + 1;
+      if (after.attempt <= before.attempt)
+        takeoversNotCounted.push(
+          `${after.task_id} ${after.status} (${key.slice(0, 12)}…): #${before.attempt} in killed pid ${before.pid}, then ${after.source}#${after.attempt} in pid ${after.pid}`,
+        );
+    }
+  }
+  return { takeovers, takeoversNotCounted };
 }
 
 function describeLines(key: string, lines: readonly Handled[]): string {

@@ -4,57 +4,9 @@ import { memoryStore, PiapiWebhookConfigError } from '../../lib/index.js';
 const LEASE_MS = 10_000;
 const TTL_S = 3600;
 
+// Claims, leases, attempts, the watch list and TTLs: the store contract (contract.test.ts). Here, what only
+// the in-process store has: its bound, and what it forgets to stay within it.
 describe('memoryStore', () => {
-  it('claims a free key once; a live lease is in progress, a completed key is done', () => {
-    const store = memoryStore();
-    expect(store.claim('k', 'a', LEASE_MS)).toEqual({ state: 'claimed', attempt: 1 });
-    expect(store.claim('k', 'b', LEASE_MS)).toEqual({ state: 'in_progress' });
-    expect(store.complete('k', 'a', TTL_S)).toBe(true);
-    expect(store.claim('k', 'b', LEASE_MS)).toEqual({ state: 'done' });
-  });
-
-  it('frees a released key for a retry, counting the attempts', () => {
-    const store = memoryStore();
-    store.claim('k', 'a', LEASE_MS);
-    expect(store.release('k', 'a', TTL_S)).toBe(true);
-    expect(store.claim('k', 'b', LEASE_MS)).toEqual({ state: 'claimed', attempt: 2 });
-  });
-
-  it('lets only the current owner renew or release, and refuses to complete over a live lease of another', () => {
-    const store = memoryStore();
-    store.claim('k', 'owner', LEASE_MS);
-    expect(store.renew('k', 'intruder', LEASE_MS)).toBe(false);
-    expect(store.release('k', 'intruder', TTL_S)).toBe(false);
-    expect(store.complete('k', 'intruder', TTL_S)).toBe(false);
-    expect(store.claim('k', 'other', LEASE_MS)).toEqual({ state: 'in_progress' });
-    expect(store.renew('k', 'owner', LEASE_MS)).toBe(true);
-  });
-
-  it("frees a dead owner's lease once it expires, and keeps a renewed one", () => {
-    let now = 1_000_000;
-    const store = memoryStore({ now: () => now });
-    store.claim('dead', 'crashed', 1_000);
-    store.claim('alive', 'running', 1_000);
-    now += 900;
-    store.renew('alive', 'running', 1_000);
-    now += 200;
-    expect(store.claim('dead', 'successor', 1_000)).toEqual({ state: 'claimed', attempt: 1 });
-    expect(store.claim('alive', 'successor', 1_000)).toEqual({ state: 'in_progress' });
-    // The crashed owner's late completion may not overwrite the successor's lease.
-    expect(store.complete('dead', 'crashed', TTL_S)).toBe(false);
-  });
-
-  it('remembers a done key for its time-to-live, on the injected clock', () => {
-    let now = 1_000_000;
-    const store = memoryStore({ now: () => now });
-    store.claim('k', 'a', LEASE_MS);
-    store.complete('k', 'a', 60);
-    now += 59_000;
-    expect(store.claim('k', 'b', LEASE_MS).state).toBe('done');
-    now += 2_000;
-    expect(store.claim('k', 'b', LEASE_MS).state).toBe('claimed');
-  });
-
   it('never forgets a key inside its time-to-live: when full it answers full, and makes room as keys expire', () => {
     let now = 1_000_000;
     const store = memoryStore({ max: 3, now: () => now });
@@ -131,20 +83,6 @@ describe('memoryStore', () => {
     } finally {
       purges.mockRestore();
     }
-  });
-
-  it('watches a task once, hands due tasks to one taker, and forgets it on completion', () => {
-    const store = memoryStore();
-    store.claim('k', 'o', LEASE_MS, { taskId: 't', dueAt: 100, now: 50 });
-    store.watch('t', 999, 60);
-    expect(store.takeDueWatches(99, 10, 500)).toEqual([]);
-    expect(store.takeDueWatches(100, 10, 500)).toEqual([{ taskId: 't', watchedAt: 50, checks: 0 }]);
-    // Taken: not due again until the taker's lease runs out.
-    expect(store.takeDueWatches(400, 10, 900)).toEqual([]);
-    store.rescheduleWatch('t', 450, 1);
-    expect(store.takeDueWatches(450, 10, 900)).toEqual([{ taskId: 't', watchedAt: 50, checks: 1 }]);
-    store.complete('k', 'o', TTL_S, 't');
-    expect(store.watching).toBe(0);
   });
 
   it.each([

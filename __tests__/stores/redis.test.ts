@@ -76,13 +76,18 @@ describe('redisStore setup', () => {
     expect(() => redisStore({ set: async () => 'OK' } as unknown as RedisClientLike)).toThrow('"redisStore.client"');
   });
 
-  it('refuses a prefix that is not a string', () => {
+  it('refuses a prefix that is not a string, and a clock that is not a function', () => {
     expect(() => redisStore({ call: async () => 'OK' }, { prefix: 1 as unknown as string })).toThrow(
       '"redisStore.prefix"',
+    );
+    expect(() => redisStore({ call: async () => 'OK' }, { now: 1 as unknown as () => number })).toThrow(
+      '"redisStore.now"',
     );
   });
 });
 
+// Claims, leases, attempts, the watch list and TTLs: the store contract (contract.test.ts). Here, what only
+// a Redis store has: its key layout, scripts that Redis forgets, outages, and instances sharing one Redis.
 describeWithRedis.each(clients)('redisStore with %s', (_name, kind) => {
   let server: RedisServer;
   let client: Awaited<ReturnType<ClientKind['connect']>>;
@@ -102,62 +107,49 @@ describeWithRedis.each(clients)('redisStore with %s', (_name, kind) => {
     await client.quit().catch(() => undefined);
   });
 
-  it('claims a free key with a lease; a live lease is in progress, a completed key is done for the TTL', async () => {
-    const store = redisStore(client, { prefix });
-    expect(await store.claim('k', 'a', LEASE_MS)).toEqual({ state: 'claimed', attempt: 1 });
-    const lease = Number(await raw(client, ['PTTL', `${prefix}d:k`]));
-    expect(lease).toBeGreaterThan(0);
-    expect(lease).toBeLessThanOrEqual(LEASE_MS);
-    expect(await store.claim('k', 'b', LEASE_MS)).toEqual({ state: 'in_progress' });
-    expect(await store.complete('k', 'a', TTL_S)).toBe(true);
-    expect(await store.claim('k', 'b', LEASE_MS)).toEqual({ state: 'done' });
+  it('keeps a leased key for the dedupe TTL, with the lease inside its value, so an expired lease counts (issue 20)', async () => {
+    let now = 1_800_000_000_000;
+    const store = redisStore(client, { prefix, now: () => now });
+    expect(await store.claim('k', 'a', LEASE_MS, undefined, TTL_S)).toEqual({ state: 'claimed', attempt: 1 });
+    expect(await client.get(`${prefix}d:k`)).toBe(`L1:${now + LEASE_MS}:a`);
+    expect(Number(await raw(client, ['PTTL', `${prefix}d:k`]))).toBeGreaterThan(LEASE_MS);
+    now += LEASE_MS;
+    expect(await store.claim('k', 'b', LEASE_MS, undefined, TTL_S)).toEqual({ state: 'claimed', attempt: 2 });
+    expect(await store.complete('k', 'b', TTL_S)).toBe(true);
+    expect(await client.get(`${prefix}d:k`)).toBe('D');
     expect(await client.ttl(`${prefix}d:k`)).toBeGreaterThan(TTL_S - 10);
   });
 
-  it('lets only the owner renew, release or complete over its live lease, and counts attempts across releases', async () => {
+  it('honours a lease written by 0.1 (`L<attempts>:<owner>`, its lease as PX) until Redis expires it', async () => {
     const store = redisStore(client, { prefix });
-    await store.claim('k', 'owner', LEASE_MS);
-    expect(await store.renew('k', 'intruder', LEASE_MS)).toBe(false);
-    expect(await store.release('k', 'intruder', TTL_S)).toBe(false);
-    expect(await store.complete('k', 'intruder', TTL_S)).toBe(false);
-    expect(await store.renew('k', 'owner', LEASE_MS)).toBe(true);
-    expect(await store.release('k', 'owner', TTL_S)).toBe(true);
-    expect(await store.claim('k', 'next', LEASE_MS)).toEqual({ state: 'claimed', attempt: 2 });
+    await raw(client, ['SET', `${prefix}d:old`, 'L1:0123456789abcdef.7', 'PX', '200']);
+    expect(await store.claim('old', 'new', LEASE_MS, undefined, TTL_S)).toEqual({ state: 'in_progress' });
+    expect(await store.complete('old', 'new', TTL_S)).toBe(false);
+    await eventually(async () => (await client.get(`${prefix}d:old`)) === null, 'the old lease to expire');
+    expect(await store.claim('old', 'new', LEASE_MS, undefined, TTL_S)).toEqual({ state: 'claimed', attempt: 1 });
   });
 
   it('writes the same lease whether a new key is claimed with a plain SET NX (no watch) or by the script (watching)', async () => {
-    const store = redisStore(client, { prefix });
-    expect(await store.claim('plain', 'a', LEASE_MS)).toEqual({ state: 'claimed', attempt: 1 });
+    const now = 1_800_000_000_000;
+    const store = redisStore(client, { prefix, now: () => now });
+    expect(await store.claim('plain', 'a', LEASE_MS, undefined, TTL_S)).toEqual({ state: 'claimed', attempt: 1 });
     const watch = { taskId: 'task-1', dueAt: 2_000, now: 1_000 };
-    expect(await store.claim('scripted', 'a', LEASE_MS, watch)).toEqual({ state: 'claimed', attempt: 1 });
+    expect(await store.claim('scripted', 'a', LEASE_MS, watch, TTL_S)).toEqual({ state: 'claimed', attempt: 1 });
     expect(await client.get(`${prefix}d:plain`)).toBe(await client.get(`${prefix}d:scripted`));
     // Either lease is the script's to judge from then on.
-    expect(await store.claim('plain', 'b', LEASE_MS, watch)).toEqual({ state: 'in_progress' });
+    expect(await store.claim('plain', 'b', LEASE_MS, watch, TTL_S)).toEqual({ state: 'in_progress' });
     expect(await store.release('plain', 'a', TTL_S)).toBe(true);
     expect(await store.claim('plain', 'b', LEASE_MS)).toEqual({ state: 'claimed', attempt: 2 });
   });
 
-  it("frees a dead owner's key when its lease expires", async () => {
+  it('hands a due task to one of two stores taking at once', async () => {
     const store = redisStore(client, { prefix });
-    await store.claim('k', 'crashed', 50);
-    await eventually(async () => (await client.get(`${prefix}d:k`)) === null, 'the lease to expire');
-    expect(await store.claim('k', 'successor', LEASE_MS)).toEqual({ state: 'claimed', attempt: 1 });
-  });
-
-  it('keeps watched tasks, hands each due one to a single taker, and forgets it on completion', async () => {
-    const store = redisStore(client, { prefix });
-    await store.claim('k', 'o', LEASE_MS, { taskId: 't', dueAt: 100, now: 50 });
-    await store.watch('t', 999, 60);
-    expect(await store.takeDueWatches(99, 10, 500)).toEqual([]);
+    await store.watch('t', 100, 50);
     const [first, second] = await Promise.all([
       store.takeDueWatches(100, 10, 500),
       redisStore(client, { prefix }).takeDueWatches(100, 10, 500),
     ]);
     expect([...first, ...second]).toEqual([{ taskId: 't', watchedAt: 50, checks: 0 }]);
-    await store.rescheduleWatch('t', 450, 1);
-    expect(await store.takeDueWatches(450, 10, 900)).toEqual([{ taskId: 't', watchedAt: 50, checks: 1 }]);
-    await store.complete('k', 'o', TTL_S, 't');
-    expect(await store.takeDueWatches(10_000, 10, 20_000)).toEqual([]);
   });
 
   it('works again after Redis restarts and forgets its scripts', async () => {

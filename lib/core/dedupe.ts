@@ -75,9 +75,24 @@ export interface DedupeStore {
    * Takes `key` for `owner` if it is free (or its lease has expired), with a
    * lease of `leaseMs`; watches `watch.taskId` too, in the same step, if asked
    * and not watched yet.
+   *
+   * An expired lease is taken over as the next attempt (`attempt` n + 1), like a
+   * released key: so a store keeps a leased key, expired or not, for at least
+   * `ttlSeconds` (the dedupe TTL, which the middleware passes). A store written
+   * before `ttlSeconds` existed ignores it and still works, but may count a
+   * takeover after a crash as attempt 1.
    */
-  claim(key: string, owner: string, leaseMs: number, watch?: WatchRequest): MaybePromise<ClaimResult>;
-  /** Extends `owner`'s lease on `key`; false when it is no longer the owner. */
+  claim(
+    key: string,
+    owner: string,
+    leaseMs: number,
+    watch?: WatchRequest,
+    ttlSeconds?: number,
+  ): MaybePromise<ClaimResult>;
+  /**
+   * Extends `owner`'s lease on `key` to `leaseMs` from now; false when it is no
+   * longer the owner (another owner has taken it over, or it was completed or released).
+   */
   renew(key: string, owner: string, leaseMs: number): MaybePromise<boolean>;
   /**
    * Marks `key` done for `ttlSeconds` (its handler succeeded) and stops watching
@@ -88,7 +103,7 @@ export interface DedupeStore {
   /**
    * Frees `key` after a failed handler, so that a retry or the recovery runs it
    * again; the attempt count is kept for `ttlSeconds`. False when `owner` no
-   * longer holds it.
+   * longer holds it (a lease that expired but that nobody took over is still held).
    */
   release(key: string, owner: string, ttlSeconds: number): MaybePromise<boolean>;
   /** Watches `taskId` from `now`, first due at `dueAt` (ms), unless it is watched already. */

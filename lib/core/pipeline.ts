@@ -156,7 +156,7 @@ export function createPipeline(
     const watch = watchRequest(task, context.receivedAt);
     const result = guard.call(
       'claim',
-      () => store.claim(key, owner, config.leaseMs, watch),
+      () => store.claim(key, owner, config.leaseMs, watch, config.dedupeTtlSeconds),
       CLAIMED_UNCHECKED,
       task,
       context,

@@ -32,7 +32,7 @@ export interface MemoryStoreOptions {
 
 /** The in-process store: {@link DedupeStore}, answering synchronously, plus what tests and metrics may read. */
 export interface MemoryStore extends DedupeStore {
-  claim(key: string, owner: string, leaseMs: number, watch?: WatchRequest): ClaimResult;
+  claim(key: string, owner: string, leaseMs: number, watch?: WatchRequest, ttlSeconds?: number): ClaimResult;
   renew(key: string, owner: string, leaseMs: number): boolean;
   complete(key: string, owner: string, ttlSeconds: number, unwatchTaskId?: string): boolean;
   release(key: string, owner: string, ttlSeconds: number): boolean;
@@ -47,7 +47,8 @@ export interface MemoryStore extends DedupeStore {
 }
 
 type Entry =
-  | { readonly state: 'leased'; readonly owner: string; readonly attempts: number }
+  /** Leased until `leaseUntil` (ms); past it, the lease has expired but its attempts still count. */
+  | { readonly state: 'leased'; readonly owner: string; readonly attempts: number; readonly leaseUntil: number }
   | { readonly state: 'free'; readonly attempts: number }
   /** Done: since when, in whole seconds rounded up. A small integer costs no allocation, and done keys are most of the store. */
   | number;
@@ -121,26 +122,31 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   }
 
   return {
-    claim(key, owner, leaseMs, watchRequest) {
+    claim(key, owner, leaseMs, watchRequest, ttlSeconds) {
       const entry = keys.get(key);
       if (typeof entry === 'number') return { state: 'done' };
-      if (entry?.state === 'leased') return { state: 'in_progress' };
+      const at = now();
+      if (entry?.state === 'leased' && entry.leaseUntil > at) return { state: 'in_progress' };
       // lru-cache would evict a live key to make room; refuse instead.
       if (entry === undefined && !hasRoom()) return { state: 'full' };
       const attempts = (entry?.attempts ?? 0) + 1;
-      keys.set(key, { state: 'leased', owner, attempts }, { ttl: leaseMs });
+      // Kept past the lease for the dedupe TTL: a takeover after a crash is the next attempt.
+      const ttl = ttlSeconds === undefined ? leaseMs : Math.max(leaseMs, ttlSeconds * 1000);
+      keys.set(key, { state: 'leased', owner, attempts, leaseUntil: at + leaseMs }, { ttl });
       if (watchRequest !== undefined) watch(watchRequest.taskId, watchRequest.dueAt, watchRequest.now);
       return { state: 'claimed', attempt: attempts };
     },
     renew(key, owner, leaseMs) {
       const entry = keys.get(key);
       if (typeof entry !== 'object' || entry.state !== 'leased' || entry.owner !== owner) return false;
-      keys.set(key, entry, { ttl: leaseMs });
+      const ttl = Math.max(leaseMs, keys.getRemainingTTL(key));
+      keys.set(key, { ...entry, leaseUntil: now() + leaseMs }, { ttl });
       return true;
     },
     complete(key, owner, ttlSeconds, unwatchTaskId) {
       const entry = keys.get(key);
-      if (typeof entry === 'object' && entry.state === 'leased' && entry.owner !== owner) return false;
+      const liveLease = typeof entry === 'object' && entry.state === 'leased' && entry.leaseUntil > now();
+      if (liveLease && entry.owner !== owner) return false;
       if (entry === undefined && !hasRoom()) return false;
       // Rounded up: the key is kept up to a second longer past the replay window, never shorter.
       keys.set(key, Math.ceil(now() / 1000), { ttl: ttlSeconds * 1000 });
@@ -158,14 +164,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       watches.delete(taskId);
     },
     takeDueWatches(now, limit, leaseUntil) {
-      const due: WatchedTask[] = [];
-      for (const [taskId, entry] of watches) {
-        if (due.length >= limit) break;
-        if (entry.dueAt > now) continue;
+      const due: Array<[string, Watch]> = [];
+      for (const item of watches) if (item[1].dueAt <= now) due.push(item);
+      // Earliest first, as redisStore's sorted set hands them out: the longest-waiting tasks are checked first.
+      due.sort(([, a], [, b]) => a.dueAt - b.dueAt);
+      if (due.length > limit) due.length = limit;
+      return due.map(([taskId, entry]): WatchedTask => {
         entry.dueAt = leaseUntil;
-        due.push({ taskId, watchedAt: entry.watchedAt, checks: entry.checks });
-      }
-      return due;
+        return { taskId, watchedAt: entry.watchedAt, checks: entry.checks };
+      });
     },
     rescheduleWatch(taskId, dueAt, checks) {
       const entry = watches.get(taskId);

@@ -1,30 +1,18 @@
-import { createHash } from 'node:crypto';
-import type { ClaimResult, DedupeStore, WatchedTask } from '../core/dedupe.js';
+import type { DedupeStore } from '../core/dedupe.js';
 import { PiapiWebhookConfigError } from '../core/errors.js';
-import { describe } from '../core/option-checks.js';
 import { redisConnection, type RedisClientLike } from './redis-client.js';
 import { redisKeys } from './redis-keys.js';
-import * as scripts from './redis-scripts.js';
+import { parseScriptStoreOptions, scriptStore, type ScriptStoreOptions } from './script-store.js';
 
 export type { RedisClientLike } from './redis-client.js';
 
-/** Options for {@link redisStore}. */
-export interface RedisStoreOptions {
-  /**
-   * Put before every key, to keep this store's keys apart from others in the same database.
-   * On a cluster client, a prefix without a hash tag is wrapped in one (`myapp:` → `{myapp}:`), so that
-   * every key of the store shares one hash slot; a prefix with a hash tag (`{myapp}:`) is used as it is,
-   * on either kind of client (see docs/redis-cluster.md).
-   * @defaultValue 'piapi-webhook:'
-   */
-  prefix?: string;
-}
-
-const CLAIM_STATES: Readonly<Record<number, ClaimResult['state']>> = { 0: 'done', 1: 'in_progress', 2: 'claimed' };
-
-function isNoScript(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith('NOSCRIPT');
-}
+/**
+ * Options for {@link redisStore}: `prefix` and `now`, as {@link ScriptStoreOptions} describes them.
+ * On a cluster client, a prefix without a hash tag is wrapped in one (`myapp:` → `{myapp}:`), so that
+ * every key of the store shares one hash slot; a prefix with a hash tag (`{myapp}:`) is used as it is,
+ * on either kind of client (see docs/redis-cluster.md).
+ */
+export type RedisStoreOptions = ScriptStoreOptions;
 
 /**
  * A store shared by every instance that uses the same Redis, surviving restarts.
@@ -42,7 +30,7 @@ function isNoScript(error: unknown): boolean {
  * too: all of the store's keys then share one hash slot, so that every step
  * stays one script (see {@link RedisStoreOptions.prefix}).
  *
- * @param client - a connected node-redis (v4+) or ioredis client, or a cluster client of either
+ * @param client - a connected node-redis (v4+) or ioredis client, or a cluster of either (`createCluster`, ioredis `Cluster`), or a cluster client of either
  * @param options - see {@link RedisStoreOptions}
  * @throws PiapiWebhookConfigError when the client is none of these, or an option is wrong
  *
@@ -56,10 +44,7 @@ function isNoScript(error: unknown): boolean {
  * ```
  */
 export function redisStore(client: RedisClientLike, options: RedisStoreOptions = {}): DedupeStore {
-  const { prefix = 'piapi-webhook:' } = options;
-  if (typeof prefix !== 'string') {
-    throw new PiapiWebhookConfigError('redisStore.prefix', `must be a string, received ${describe(prefix)}.`);
-  }
+  const { prefix, now } = parseScriptStoreOptions('redisStore', options);
   const connection = redisConnection(client);
   if (connection === undefined) {
     throw new PiapiWebhookConfigError(
@@ -68,84 +53,22 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
     );
   }
   const { command } = connection;
-  const layout = redisKeys(prefix, connection.cluster);
   let reportError: (error: unknown) => void = () => undefined;
   if (typeof client.on === 'function' && client.listenerCount?.('error') === 0) {
     client.on('error', (error) => reportError(error));
   }
-
-  const shas = new Map<string, string>();
-  /** EVALSHA, falling back to EVAL once when Redis has not seen the script (a restart flushes them). */
-  async function run(script: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
-    let sha = shas.get(script);
-    if (sha === undefined) {
-      sha = createHash('sha1').update(script).digest('hex');
-      shas.set(script, sha);
-    }
-    const rest = [String(keys.length), ...keys, ...args.map(String)];
-    try {
-      return await command(['EVALSHA', sha, ...rest], keys[0]!);
-    } catch (error) {
-      if (!isNoScript(error)) throw error;
-      return command(['EVAL', script, ...rest], keys[0]!);
-    }
-  }
-
-  const deliveryKey = (key: string): string => layout.delivery(key);
-  const { due, info } = layout;
-
-  return {
-    async claim(key, owner, leaseMs, watch) {
-      const lease = Math.ceil(leaseMs);
-      // A new key, the usual case, needs no script: SET NX writes exactly what CLAIM would (attempt 1).
-      if (
-        watch === undefined &&
-        (await command(['SET', deliveryKey(key), `L1:${owner}`, 'NX', 'PX', String(lease)], deliveryKey(key))) !== null
-      ) {
-        return { state: 'claimed', attempt: 1 };
-      }
-      const args =
-        watch === undefined
-          ? [owner, lease, '', 0, 0]
-          : [owner, lease, watch.taskId, Math.floor(watch.dueAt), Math.floor(watch.now)];
-      const [state, attempt] = (await run(scripts.CLAIM, [deliveryKey(key), due, info], args)) as [number, number];
-      const name = CLAIM_STATES[Number(state)] ?? 'in_progress';
-      return name === 'claimed' ? { state: name, attempt: Number(attempt) } : { state: name };
+  // Each command names its first key: a cluster client sends it to the node that holds that key's slot.
+  const store = scriptStore(
+    {
+      setNx: async (key, value, ttlMs) => (await command(['SET', key, value, 'NX', 'PX', String(ttlMs)], key)) !== null,
+      evalSha: (sha, keys, args) => command(['EVALSHA', sha, String(keys.length), ...keys, ...args], keys[0]!),
+      eval: (script, keys, args) => command(['EVAL', script, String(keys.length), ...keys, ...args], keys[0]!),
     },
-    async renew(key, owner, leaseMs) {
-      return Number(await run(scripts.RENEW, [deliveryKey(key)], [owner, Math.ceil(leaseMs)])) === 1;
-    },
-    async complete(key, owner, ttlSeconds, unwatchTaskId) {
-      const args = [owner, Math.ceil(ttlSeconds), unwatchTaskId ?? ''];
-      return Number(await run(scripts.COMPLETE, [deliveryKey(key), due, info], args)) === 1;
-    },
-    async release(key, owner, ttlSeconds) {
-      return Number(await run(scripts.RELEASE, [deliveryKey(key)], [owner, Math.ceil(ttlSeconds)])) === 1;
-    },
-    async watch(taskId, dueAt, now) {
-      await run(scripts.WATCH, [due, info], [taskId, Math.floor(dueAt), Math.floor(now)]);
-    },
-    async unwatch(taskId) {
-      await run(scripts.UNWATCH, [due, info], [taskId]);
-    },
-    async takeDueWatches(now, limit, leaseUntil) {
-      const flat = (await run(
-        scripts.TAKE_DUE,
-        [due, info],
-        [Math.floor(now), limit, Math.floor(leaseUntil)],
-      )) as string[];
-      const taken: WatchedTask[] = [];
-      for (let index = 0; index + 1 < flat.length; index += 2) {
-        const [watchedAt = '0', checks = '0'] = String(flat[index + 1]).split(':');
-        taken.push({ taskId: String(flat[index]), watchedAt: Number(watchedAt), checks: Number(checks) });
-      }
-      return taken;
-    },
-    async rescheduleWatch(taskId, dueAt, checks) {
-      await run(scripts.RESCHEDULE, [due, info], [taskId, Math.floor(dueAt), checks]);
-    },
-    setErrorReporter(report) {
-      reportError = report;
-    },
+    redisKeys(prefix, connection.cluster),
+    now,
+  );
+  store.setErrorReporter = (report) => {
+    reportError = report;
   };
+  return store;
 }

@@ -2,6 +2,7 @@
 import { createServer } from 'node:http';
 import { redisStore, type RedisClientLike, type RedisStoreOptions } from 'piapi-webhook/redis';
 import { piapiWebhookHandler, reconcileHandler, type ReconcileHandlerOptions } from 'piapi-webhook/fetch';
+import { upstashStore, type UpstashRedisLike, type UpstashStoreOptions } from 'piapi-webhook/upstash';
 import {
   createFakePiapi,
   createNotification,
@@ -78,6 +79,9 @@ reconcileHandler(edge, { deadlineMs: 25_000 });
 declare const client: RedisClientLike;
 const redisOptions: RedisStoreOptions = { prefix: 'x:' };
 piapiWebhook({ ...options, store: redisStore(client, redisOptions) });
+declare const upstash: UpstashRedisLike;
+const upstashOptions: UpstashStoreOptions = { prefix: 'x:', now: Date.now };
+piapiWebhook({ ...options, store: upstashStore(upstash, upstashOptions) });
 const delivered: Promise<DeliveryResult> = sendNotification(
   'http://127.0.0.1:1/x',
   createNotification({ status: 'failed' }),
