@@ -77,8 +77,13 @@ export interface DedupeStore {
    * and not watched yet.
    */
   claim(key: string, owner: string, leaseMs: number, watch?: WatchRequest): MaybePromise<ClaimResult>;
-  /** Extends `owner`'s lease on `key`; false when it is no longer the owner. */
-  renew(key: string, owner: string, leaseMs: number): MaybePromise<boolean>;
+  /**
+   * Extends `owner`'s lease on `key`. A key that is gone (a Redis flush, a
+   * restart with no data, a lease that ran out unclaimed) is taken back for
+   * `owner`, as attempt `attempt`. False only when another owner holds it, or it
+   * is done or released: then the lease is lost.
+   */
+  renew(key: string, owner: string, leaseMs: number, attempt?: number): MaybePromise<boolean>;
   /**
    * Marks `key` done for `ttlSeconds` (its handler succeeded) and stops watching
    * `unwatchTaskId`, if given. Refused (false) only when another owner holds a

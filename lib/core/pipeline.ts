@@ -122,7 +122,7 @@ export function createPipeline(
 
   const leases = createLeaseKeeper(
     config.leaseMs,
-    (key, owner) => guard.call('renew', () => store.renew(key, owner, config.leaseMs), true),
+    (key, owner, attempt) => guard.call('renew', () => store.renew(key, owner, config.leaseMs, attempt), true),
     (key) =>
       logger.warn(
         { deliveryKey: key },
@@ -146,7 +146,7 @@ export function createPipeline(
   function holdLease(claimed: ClaimResult, key: string, owner: string): ClaimResult {
     // Renewed from the claim on, not from the handler's start: a delivery waiting in the queue
     // longer than the lease must not look abandoned to other instances or to the recovery.
-    if (claimed.state === 'claimed') leases.hold(key, owner);
+    if (claimed.state === 'claimed') leases.hold(key, owner, claimed.attempt);
     return claimed;
   }
 

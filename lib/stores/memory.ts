@@ -33,7 +33,7 @@ export interface MemoryStoreOptions {
 /** The in-process store: {@link DedupeStore}, answering synchronously, plus what tests and metrics may read. */
 export interface MemoryStore extends DedupeStore {
   claim(key: string, owner: string, leaseMs: number, watch?: WatchRequest): ClaimResult;
-  renew(key: string, owner: string, leaseMs: number): boolean;
+  renew(key: string, owner: string, leaseMs: number, attempt?: number): boolean;
   complete(key: string, owner: string, ttlSeconds: number, unwatchTaskId?: string): boolean;
   release(key: string, owner: string, ttlSeconds: number): boolean;
   watch(taskId: string, dueAt: number, now: number): void;
@@ -132,8 +132,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       if (watchRequest !== undefined) watch(watchRequest.taskId, watchRequest.dueAt, watchRequest.now);
       return { state: 'claimed', attempt: attempts };
     },
-    renew(key, owner, leaseMs) {
+    renew(key, owner, leaseMs, attempt = 1) {
       const entry = keys.get(key);
+      // Gone (a lease that ran out unclaimed): nobody else holds it, so the running owner takes it back.
+      if (entry === undefined) {
+        if (!hasRoom()) return false;
+        keys.set(key, { state: 'leased', owner, attempts: attempt }, { ttl: leaseMs });
+        return true;
+      }
       if (typeof entry !== 'object' || entry.state !== 'leased' || entry.owner !== owner) return false;
       keys.set(key, entry, { ttl: leaseMs });
       return true;

@@ -31,9 +31,17 @@ if ARGV[3] ~= '' and redis.call('HSETNX', KEYS[3], ARGV[3], ARGV[5] .. ':0') == 
 end
 return {2, attempts}`;
 
-/** KEYS: delivery. ARGV: owner, leaseMs. → 1 renewed, 0 not the owner */
+/**
+ * KEYS: delivery. ARGV: owner, leaseMs, attempt. → 1 renewed, 0 another owner holds it (or it is done or released).
+ * A missing key (a flush, a restart with no data, a lease that ran out unclaimed) is nobody else's: taken back.
+ */
 export const RENEW = `${OWNER_OF}
-if owner_of(redis.call('GET', KEYS[1])) ~= ARGV[1] then return 0 end
+local value = redis.call('GET', KEYS[1])
+if not value then
+  redis.call('SET', KEYS[1], 'L' .. ARGV[3] .. ':' .. ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+if owner_of(value) ~= ARGV[1] then return 0 end
 return redis.call('PEXPIRE', KEYS[1], ARGV[2])`;
 
 /** KEYS: delivery, due, info. ARGV: owner, ttlSeconds, unwatchTaskId ('' for none). → 1 recorded, 0 another owner holds it */

@@ -115,8 +115,8 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
       const name = CLAIM_STATES[Number(state)] ?? 'in_progress';
       return name === 'claimed' ? { state: name, attempt: Number(attempt) } : { state: name };
     },
-    async renew(key, owner, leaseMs) {
-      return Number(await run(scripts.RENEW, [deliveryKey(key)], [owner, Math.ceil(leaseMs)])) === 1;
+    async renew(key, owner, leaseMs, attempt = 1) {
+      return Number(await run(scripts.RENEW, [deliveryKey(key)], [owner, Math.ceil(leaseMs), attempt])) === 1;
     },
     async complete(key, owner, ttlSeconds, unwatchTaskId) {
       const args = [owner, Math.ceil(ttlSeconds), unwatchTaskId ?? ''];
