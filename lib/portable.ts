@@ -19,6 +19,7 @@ export {
   PiapiWebhookHandlerTimeoutError,
   PiapiWebhookRejection,
   PiapiWebhookStoreError,
+  PiapiWebhookWatchError,
   REJECTION_STATUS,
   type RejectionReason,
   type StoreOperation,

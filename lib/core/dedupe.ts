@@ -31,8 +31,11 @@ export function deliveryKey(task: PiapiTask, timestamp: number, platform: Platfo
 
 /** What a claim found. */
 export type ClaimResult =
-  /** The delivery is yours: run it. `attempt` counts claims of this key, from 1. */
-  | { readonly state: 'claimed'; readonly attempt: number }
+  /**
+   * The delivery is yours: run it. `attempt` counts claims of this key, from 1.
+   * `watchDropped`: the watch asked for in the same step was not recorded (the store is full of watched tasks).
+   */
+  | { readonly state: 'claimed'; readonly attempt: number; readonly watchDropped?: boolean }
   /** Another owner holds a live lease on it. */
   | { readonly state: 'in_progress' }
   /** Its handler has already succeeded. */
@@ -96,8 +99,12 @@ export interface DedupeStore {
    * longer holds it.
    */
   release(key: string, owner: string, ttlSeconds: number): MaybePromise<boolean>;
-  /** Watches `taskId` from `now`, first due at `dueAt` (ms), unless it is watched already. */
-  watch(taskId: string, dueAt: number, now: number): MaybePromise<void>;
+  /**
+   * Watches `taskId` from `now`, first due at `dueAt` (ms), unless it is watched
+   * already. Answers `false` when it cannot (a store full of watched tasks), so
+   * that `watch()` can say so; `true` or nothing otherwise.
+   */
+  watch(taskId: string, dueAt: number, now: number): MaybePromise<boolean | void>;
   /** Stops watching `taskId`. */
   unwatch(taskId: string): MaybePromise<void>;
   /**
@@ -113,4 +120,10 @@ export interface DedupeStore {
    * `onError` instead of crashing the process.
    */
   setErrorReporter?(report: (error: unknown) => void): void;
+  /**
+   * Optional: the middleware passes a listener to call when the store can
+   * answer again after an outage (a Redis client's `'ready'`), so that it stops
+   * skipping the store at once instead of at the end of `storeCooldownMs`.
+   */
+  setReadyListener?(listener: () => void): void;
 }

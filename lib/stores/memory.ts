@@ -36,7 +36,7 @@ export interface MemoryStore extends DedupeStore {
   renew(key: string, owner: string, leaseMs: number, attempt?: number): boolean;
   complete(key: string, owner: string, ttlSeconds: number, unwatchTaskId?: string): boolean;
   release(key: string, owner: string, ttlSeconds: number): boolean;
-  watch(taskId: string, dueAt: number, now: number): void;
+  watch(taskId: string, dueAt: number, now: number): boolean;
   unwatch(taskId: string): void;
   takeDueWatches(now: number, limit: number, leaseUntil: number): readonly WatchedTask[];
   rescheduleWatch(taskId: string, dueAt: number, checks: number): void;
@@ -115,9 +115,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     return forgetOldest(at);
   }
 
-  function watch(taskId: string, dueAt: number, now: number): void {
-    if (watches.has(taskId) || watches.size >= max) return;
+  /** False when the task could not be watched: `max` tasks are watched already. */
+  function watch(taskId: string, dueAt: number, now: number): boolean {
+    if (watches.has(taskId)) return true;
+    if (watches.size >= max) return false;
     watches.set(taskId, { dueAt, watchedAt: now, checks: 0 });
+    return true;
   }
 
   return {
@@ -129,7 +132,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       if (entry === undefined && !hasRoom()) return { state: 'full' };
       const attempts = (entry?.attempts ?? 0) + 1;
       keys.set(key, { state: 'leased', owner, attempts }, { ttl: leaseMs });
-      if (watchRequest !== undefined) watch(watchRequest.taskId, watchRequest.dueAt, watchRequest.now);
+      if (watchRequest !== undefined && !watch(watchRequest.taskId, watchRequest.dueAt, watchRequest.now))
+        return { state: 'claimed', attempt: attempts, watchDropped: true };
       return { state: 'claimed', attempt: attempts };
     },
     renew(key, owner, leaseMs, attempt = 1) {

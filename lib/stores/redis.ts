@@ -14,6 +14,7 @@ export interface RedisClientLike {
   sendCommand?(args: any): unknown;
   call?(command: string, ...args: any[]): Promise<unknown>;
   on?(event: 'error', listener: (error: unknown) => void): unknown;
+  on?(event: 'ready', listener: () => void): unknown;
   listenerCount?(event: 'error'): number;
 }
 
@@ -149,6 +150,10 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
     },
     setErrorReporter(report) {
       reportError = report;
+    },
+    setReadyListener(listener) {
+      // Both clients emit 'ready' once they have reconnected and can run commands.
+      client.on?.('ready', listener);
     },
   };
 }
