@@ -26,7 +26,10 @@ export interface OutageMemory {
    * taken again by `owner`, with the next attempt.
    */
   claim(key: string, owner: string): ClaimResult | undefined;
-  /** Takes `key` for `owner` because the store could not; undefined when the memory is full. */
+  /**
+   * Takes `key` for `owner` because the store could not (or answers as `claim`
+   * does, when a concurrent copy took it first); undefined when the memory is full.
+   */
   take(key: string, owner: string, watch: WatchRequest | undefined): ClaimResult | undefined;
   /** The handler succeeded and the store could not record it: keep it done until it can. */
   complete(key: string, owner: string, unwatch: string | undefined): void;
@@ -42,21 +45,25 @@ export interface OutageMemory {
 export function createOutageMemory(max: number): OutageMemory {
   const held = new Map<string, HeldKey>();
 
+  function claim(key: string, owner: string): ClaimResult | undefined {
+    const entry = held.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.state === 'done') return { state: 'done' };
+    if (entry.state === 'leased') return { state: 'in_progress' };
+    entry.state = 'leased';
+    entry.owner = owner;
+    entry.attempts += 1;
+    return { state: 'claimed', attempt: entry.attempts };
+  }
+
   return {
     get size() {
       return held.size;
     },
-    claim(key, owner) {
-      const entry = held.get(key);
-      if (entry === undefined) return undefined;
-      if (entry.state === 'done') return { state: 'done' };
-      if (entry.state === 'leased') return { state: 'in_progress' };
-      entry.state = 'leased';
-      entry.owner = owner;
-      entry.attempts += 1;
-      return { state: 'claimed', attempt: entry.attempts };
-    },
+    claim,
     take(key, owner, watch) {
+      // A copy that asked the store at the same time as the first, and failed after it.
+      if (held.has(key)) return claim(key, owner);
       if (held.size >= max) return undefined;
       held.set(key, { state: 'leased', owner, attempts: 1, watch, unwatch: undefined });
       return { state: 'claimed', attempt: 1 };
