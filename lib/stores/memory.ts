@@ -12,6 +12,8 @@ export interface MemoryStoreOptions {
    * `replayWindowSeconds` (a copy of it would be refused as stale anyway);
    * otherwise new deliveries are refused with 503 `store_full` (PiAPI retries).
    * A full store looks for expired keys at most once a second (that visits every key).
+   * Beyond `max` watched tasks, `hook.watch()` rejects with a `PiapiWebhookWatchError`
+   * and a notification's watch is reported as a `watch_dropped` outcome.
    * @defaultValue 100000
    */
   max?: number;
