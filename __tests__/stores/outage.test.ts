@@ -131,6 +131,41 @@ describeWithRedis.each(clients)('a Redis outage with %s', (_name, connect) => {
     expect(first.outcomes.filter((outcome) => outcome.type === 'store_error')).toHaveLength(errorsBefore);
   });
 
+  it('dedupes copies during a pause (no ready signal), and records them at the first answer after the cooldown', async () => {
+    const prefix = `paused${Math.random()}:`;
+    const first = await instance(prefix, { storeCooldownMs: 500 });
+    const created = await piapi.createTask({ model: 'midjourney', task_type: 'imagine' });
+    const task = piapi.tasks.get(created.task_id)!;
+    task.status = 'failed';
+    const timestamp = Math.floor(Date.now() / 1000);
+    const outcome = async (app: typeof first) =>
+      (await app.send(task, timestamp)).headers['x-piapi-webhook-outcome'] as string | undefined;
+
+    server.pause();
+    try {
+      expect(await outcome(first)).toBe('accepted');
+      expect(await outcome(first)).toBe('duplicate');
+      await first.hook.settled();
+    } finally {
+      server.unpause();
+    }
+    await eventually(() => answers(first.client), 'Redis to answer again');
+    // A copy just after Redis came back: answered from this instance's memory.
+    expect(await outcome(first)).toBe('duplicate');
+    // The sweep asks Redis by itself; its first answer after the cooldown records the delivery.
+    const recorded = async (): Promise<boolean> => {
+      await first.hook.reconcile();
+      const keys = (await raw(first.client, ['KEYS', `${prefix}d:*`])) as string[];
+      return keys.length === 1 && (await first.client.get(keys[0]!)) === 'D';
+    };
+    await eventually(recorded, 'the delivery handled during the pause to be recorded in Redis');
+    const second = await instance(prefix);
+    expect(await outcome(second)).toBe('duplicate');
+    expect(await first.hook.reconcile([task.task_id])).toMatchObject({ alreadyHandled: [task.task_id] });
+    await second.hook.settled();
+    expect([...first.runs, ...second.runs]).toEqual([task.task_id]);
+  });
+
   it('uses Redis again as soon as its client is ready, for a delivery never seen before', async () => {
     const prefix = `ready${Math.random()}:`;
     const app = await instance(prefix);
