@@ -43,7 +43,8 @@ function isNoScript(error: unknown): boolean {
  * shutdown. If it has no `'error'` listener, this store adds one that reports
  * to the middleware's `onError`: a client without one crashes the process when
  * Redis goes away. While Redis is down or slow, the middleware handles
- * deliveries without dedupe and reports it (see the README).
+ * deliveries deduped in its own process, reports it, and records them in Redis
+ * once the client is `'ready'` again (see the README).
  *
  * @param client - a connected node-redis (v4+) or ioredis client
  * @param options - see {@link RedisStoreOptions}
