@@ -21,6 +21,7 @@ export {
   PiapiWebhookHandlerTimeoutError,
   PiapiWebhookRejection,
   PiapiWebhookStoreError,
+  PiapiWebhookWatchError,
   REJECTION_STATUS,
   type RejectionReason,
   type StoreOperation,

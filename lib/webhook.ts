@@ -6,7 +6,7 @@ import type { Platform } from './core/platform.js';
 import { createReceiver, type Receiver } from './core/receiver.js';
 import type { DrainReport } from './core/scheduler.js';
 import type { PiapiNotification, PiapiTask, TaskSource } from './core/types.js';
-import { createPiapiClient } from './recovery/piapi-client.js';
+import { createPiapiClient, type PiapiClientOptions } from './recovery/piapi-client.js';
 import { createRecovery, type Recovery, type ReconcileReport } from './recovery/recovery.js';
 import { parseReconcileOptions, parseTaskIds, type ReconcileOptions } from './recovery/reconcile-options.js';
 import { memoryStore } from './stores/memory.js';
@@ -102,25 +102,37 @@ function isNotification(value: unknown): value is PiapiNotification {
  *
  * @param options - the user's options, validated here
  * @param platform - the runtime's crypto
+ * @param clientOverrides - for the package's own tests: how the get-task client waits and fetches
  */
 export function createWebhook(
   options: PiapiWebhookOptions,
   platform: Platform,
+  clientOverrides: Pick<PiapiClientOptions, 'sleep' | 'random' | 'fetch'> = {},
 ): { readonly receiver: Receiver; readonly controls: WebhookControls; readonly logger: PiapiWebhookLogger } {
   const config = parseOptions(options, ({ now, replayWindowSeconds }) => memoryStore({ now, replayWindowSeconds }));
   // Called only once the pipeline below exists: recovery's calls all come after construction.
   const pipelineOf = (): Pipeline => pipeline;
   let recovery: Recovery | undefined;
   if (config.recovery !== undefined) {
-    const { apiKey, baseUrl, allowInsecureBaseUrl, requestTimeoutMs, concurrency } = config.recovery;
-    const client = createPiapiClient({
+    const { apiKey, baseUrl, allowInsecureBaseUrl, requestTimeoutMs, concurrency, verify } = config.recovery;
+    const clientOptions = {
+      ...clientOverrides,
       apiKey,
       baseUrl,
       allowInsecureBaseUrl,
       timeoutMs: requestTimeoutMs,
       concurrency,
-    });
-    recovery = createRecovery(config, config.recovery, pipelineOf, (taskId) => client.getTask(taskId));
+    };
+    const client = createPiapiClient(clientOptions);
+    // Inside a request, one attempt: PiAPI's rate limit must not hold a webhook's answer through back-offs.
+    const once = verify ? createPiapiClient({ ...clientOptions, maxAttempts: 1 }) : client;
+    recovery = createRecovery(
+      config,
+      config.recovery,
+      pipelineOf,
+      (taskId) => client.getTask(taskId),
+      (taskId) => once.getTask(taskId),
+    );
   }
   const pipeline = createPipeline(config, platform, config.recovery?.verify ? recovery?.confirm : undefined);
   // A reconnecting client emits an error per attempt: one report per cooldown is enough.

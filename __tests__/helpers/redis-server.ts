@@ -50,6 +50,16 @@ export class RedisServer {
     await eventually(() => accepts(this.port), `redis-server to accept connections on port ${this.port}`);
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open, and commands wait unanswered, as in a long pause. */
+  pause(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  /** Lets a paused server run again (SIGCONT): it answers the commands that waited. */
+  unpause(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   /** Stops the server, as a crash or an outage would. */
   async stop(): Promise<void> {
     const child = this.process;

@@ -53,6 +53,7 @@ function describeOutcome(outcome: WebhookOutcome, at: Date = new Date()): string
   if (outcome.type === 'store_error') return `${time}  store error (${outcome.operation}): ${outcome.error.message}`;
   if (outcome.type === 'recovery_failed')
     return `${time}  recovery failed  ${outcome.taskId}: ${String(outcome.error)}`;
+  if (outcome.type === 'watch_dropped') return `${time}  watch dropped  ${outcome.taskId}: ${outcome.reason}`;
   if (outcome.type === 'recovery_gave_up') return `${time}  recovery gave up  ${outcome.taskId}: ${outcome.reason}`;
   if (outcome.type === 'rejected') {
     const task = outcome.task === undefined ? '' : `  ${outcome.task.task_id}`;

@@ -31,8 +31,11 @@ export function deliveryKey(task: PiapiTask, timestamp: number, platform: Platfo
 
 /** What a claim found. */
 export type ClaimResult =
-  /** The delivery is yours: run it. `attempt` counts claims of this key, from 1. */
-  | { readonly state: 'claimed'; readonly attempt: number }
+  /**
+   * The delivery is yours: run it. `attempt` counts claims of this key, from 1.
+   * `watchDropped`: the watch asked for in the same step was not recorded (the store is full of watched tasks).
+   */
+  | { readonly state: 'claimed'; readonly attempt: number; readonly watchDropped?: boolean }
   /** Another owner holds a live lease on it. */
   | { readonly state: 'in_progress' }
   /** Its handler has already succeeded. */
@@ -90,10 +93,12 @@ export interface DedupeStore {
     ttlSeconds?: number,
   ): MaybePromise<ClaimResult>;
   /**
-   * Extends `owner`'s lease on `key` to `leaseMs` from now; false when it is no
-   * longer the owner (another owner has taken it over, or it was completed or released).
+   * Extends `owner`'s lease on `key` to `leaseMs` from now. A key that is gone
+   * (a Redis flush, a restart with no data) is taken back for `owner`, as attempt
+   * `attempt`. False only when another owner holds it, or it is done or
+   * released: then the lease is lost.
    */
-  renew(key: string, owner: string, leaseMs: number): MaybePromise<boolean>;
+  renew(key: string, owner: string, leaseMs: number, attempt?: number): MaybePromise<boolean>;
   /**
    * Marks `key` done for `ttlSeconds` (its handler succeeded) and stops watching
    * `unwatchTaskId`, if given. Refused (false) only when another owner holds a
@@ -106,8 +111,12 @@ export interface DedupeStore {
    * longer holds it (a lease that expired but that nobody took over is still held).
    */
   release(key: string, owner: string, ttlSeconds: number): MaybePromise<boolean>;
-  /** Watches `taskId` from `now`, first due at `dueAt` (ms), unless it is watched already. */
-  watch(taskId: string, dueAt: number, now: number): MaybePromise<void>;
+  /**
+   * Watches `taskId` from `now`, first due at `dueAt` (ms), unless it is watched
+   * already. Answers `false` when it cannot (a store full of watched tasks), so
+   * that `watch()` can say so; `true` or nothing otherwise.
+   */
+  watch(taskId: string, dueAt: number, now: number): MaybePromise<boolean | void>;
   /** Stops watching `taskId`. */
   unwatch(taskId: string): MaybePromise<void>;
   /**
@@ -123,4 +132,10 @@ export interface DedupeStore {
    * `onError` instead of crashing the process.
    */
   setErrorReporter?(report: (error: unknown) => void): void;
+  /**
+   * Optional: the middleware passes a listener to call when the store can
+   * answer again after an outage (a Redis client's `'ready'`), so that it stops
+   * skipping the store at once instead of at the end of `storeCooldownMs`.
+   */
+  setReadyListener?(listener: () => void): void;
 }

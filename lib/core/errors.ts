@@ -106,6 +106,37 @@ export class PiapiWebhookStoreError extends Error {
   }
 }
 
+/**
+ * `hook.watch(taskId)` could not record the task: its end is **not** recovered
+ * if its webhooks are lost. `reason` is `'store_full'` (a `memoryStore` at its
+ * `max` watched tasks) or `'store_failed'` (the store failed, timed out, or is
+ * skipped after a failure; the store's error is the `cause`). Watch it again
+ * later, or keep it in your own table and pass it to `reconcile(ids)`.
+ */
+export class PiapiWebhookWatchError extends Error {
+  override readonly name = 'PiapiWebhookWatchError';
+  /** A stable code for this error. */
+  readonly code = 'ERR_PIAPI_WEBHOOK_WATCH';
+
+  /**
+   * @param taskId - the task that is not watched
+   * @param reason - why: the store is full, or it failed
+   * @param cause - the store's error, for `'store_failed'`
+   */
+  constructor(
+    readonly taskId: string,
+    readonly reason: 'store_full' | 'store_failed',
+    cause?: unknown,
+  ) {
+    super(
+      reason === 'store_full'
+        ? `piapi-webhook: task ${taskId.slice(0, 256)} is not watched: the store is full of watched tasks.`
+        : `piapi-webhook: task ${taskId.slice(0, 256)} is not watched: the store failed.`,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+}
+
 /** `onTask` ran past `handlerTimeoutMs`. Sent to `onError`; the delivery counts as failed. */
 export class PiapiWebhookHandlerTimeoutError extends Error {
   override readonly name = 'PiapiWebhookHandlerTimeoutError';

@@ -67,9 +67,11 @@ export interface PiapiWebhookOptions {
   storeTimeoutMs?: number;
   /**
    * After the store fails or times out, how long it is skipped, in
-   * milliseconds: deliveries are handled without dedupe at once instead of
-   * each waiting `storeTimeoutMs` (reported as `store_error` outcomes, and once
-   * per outage to `onError`).
+   * milliseconds: deliveries are handled at once, deduped in this process,
+   * instead of each waiting `storeTimeoutMs` (reported as `store_error`
+   * outcomes, and once per outage to `onError`). The break ends earlier when
+   * the store reports it is ready again (a Redis client's `'ready'`); then
+   * what was handled meanwhile is recorded in it.
    * @defaultValue 5000
    */
   storeCooldownMs?: number;

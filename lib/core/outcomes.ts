@@ -61,6 +61,21 @@ export type WebhookOutcome =
       readonly nextCheckAt: number;
     }
   | {
+      /**
+       * A task could not be watched for recovery, so its end is not recovered
+       * if its webhooks are lost: the store is full (`memoryStore`'s `max`
+       * watched tasks), or it failed and this process could not keep the watch
+       * to write later. From a notification's automatic watch (with its `task`
+       * and `context`), or from `hook.watch()`, which also rejects with a
+       * `PiapiWebhookWatchError`.
+       */
+      readonly type: 'watch_dropped';
+      readonly taskId: string;
+      readonly reason: 'store_full' | 'store_failed';
+      readonly task?: PiapiTask;
+      readonly context?: PiapiWebhookContext;
+    }
+  | {
       /** Recovery stopped watching a task without handling its end: PiAPI does not know it, or `maxAgeSeconds` passed. */
       readonly type: 'recovery_gave_up';
       readonly taskId: string;

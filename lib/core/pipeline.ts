@@ -1,13 +1,13 @@
 import { ACCEPTED, DUPLICATE, rejectionAnswer, type ReceiverAnswer } from './answers.js';
-import { deliveryKey, isTerminalStatus, type ClaimResult, type MaybePromise, type WatchRequest } from './dedupe.js';
-import { PiapiWebhookRejection, type StoreOperation } from './errors.js';
+import { createClaims } from './claims.js';
+import { deliveryKey, isTerminalStatus, type ClaimResult, type MaybePromise } from './dedupe.js';
+import { PiapiWebhookRejection, PiapiWebhookWatchError, type StoreOperation } from './errors.js';
 import { runHandler } from './run-handler.js';
-import { createLeaseKeeper } from './leases.js';
 import { andThen, callSafely } from './maybe.js';
 import type { ReceiverConfig, WebhookOutcome } from './options.js';
 import type { Platform } from './platform.js';
 import { createScheduler, type PendingHandler, type Scheduler } from './scheduler.js';
-import { createStoreGuard } from './store-guard.js';
+import { createStoreGuard, StoreFailure } from './store-guard.js';
 import type { PiapiNotification, PiapiTask, PiapiWebhookContext, TaskSource } from './types.js';
 
 /** What `deliver()` (and each recovered task) came to. */
@@ -50,7 +50,7 @@ export interface Pipeline {
   ): MaybePromise<ReceiverAnswer>;
   /** Runs a notification to its end, whatever the ack mode. */
   run(notification: PiapiNotification, source: TaskSource, warnings?: readonly string[]): Promise<DeliverOutcome>;
-  /** Watches a task in the store, from now. */
+  /** Watches a task in the store, from now; rejects with a {@link PiapiWebhookWatchError} when the store is full or fails. */
   watch(taskId: string, checkAfterMs: number): MaybePromise<void>;
   /** Calls the store behind the same timeout and circuit breaker as deliveries. */
   callStore<T>(operation: StoreOperation, run: () => MaybePromise<T>, fallback: T): MaybePromise<T>;
@@ -60,16 +60,10 @@ export interface Pipeline {
   reportError(error: unknown, task?: PiapiTask, context?: PiapiWebhookContext): void;
 }
 
-/** Task ids longer than this are not watched: PiAPI's are UUIDs, and a watch keeps the id itself. */
-const MAX_WATCHED_ID_LENGTH = 256;
-
 /** The context of a claimed delivery, copied only when this is not its first attempt. */
 function withAttempt(context: PiapiWebhookContext, attempt: number): PiapiWebhookContext {
   return attempt === context.attempt ? context : { ...context, attempt };
 }
-
-/** What a claim stands for when the store cannot answer: handling twice is recoverable, losing is not. */
-const CLAIMED_UNCHECKED: ClaimResult = Object.freeze({ state: 'claimed', attempt: 1 });
 
 /**
  * Capacity, dedupe (leased claims), optional verification, the handler, and
@@ -87,7 +81,7 @@ export function createPipeline(
   // A random id for this instance, so that owner tokens never collide across instances; made on the
   // first claim, not here: Workers refuse random values outside a request.
   let ownerPrefix: string | undefined;
-  let claims = 0;
+  let owners = 0;
   // With ack 'after-handler': the answer each delivery in progress here will get, so a copy shares it.
   const inProgress = new Map<string, Promise<ReceiverAnswer>>();
   const logOutcomeFailure = (error: unknown): void => logger.error({ err: error }, '[piapi-webhook] onOutcome threw');
@@ -108,62 +102,42 @@ export function createPipeline(
     callSafely(() => onError(error, task, context), logErrorFailure);
   }
 
-  const guard = createStoreGuard(config.storeTimeoutMs, config.storeCooldownMs, (error, opened, task, context) => {
-    emit({
-      type: 'store_error',
-      operation: error.operation,
-      error,
-      ...(task && { task }),
-      ...(context && { context }),
-    });
-    // One report per outage, not one per delivery: while the breaker is open, only outcomes count them.
-    if (opened) reportError(error, task, context);
-  });
+  const guard = createStoreGuard(
+    config.storeTimeoutMs,
+    config.storeCooldownMs,
+    (error, opened, task, context) => {
+      emit({
+        type: 'store_error',
+        operation: error.operation,
+        error,
+        ...(task && { task }),
+        ...(context && { context }),
+      });
+      // One report per outage, not one per delivery: while the breaker is open, only outcomes count them.
+      if (opened) reportError(error, task, context);
+    },
+    // The store answers again: write to it what this process kept meanwhile.
+    () => void claims.record(),
+  );
+  // Told when the store (say, a Redis client) is ready again: no need to wait out the cooldown.
+  store.setReadyListener?.(() => guard.reset());
 
-  const leases = createLeaseKeeper(
-    config.leaseMs,
-    (key, owner) => guard.call('renew', () => store.renew(key, owner, config.leaseMs), true),
+  const claims = createClaims(
+    config,
+    guard,
     (key) =>
       logger.warn(
         { deliveryKey: key },
         '[piapi-webhook] lost the lease of a running handler; another instance may run the same delivery',
       ),
+    (task, context, reason) => emit({ type: 'watch_dropped', taskId: task.task_id, reason, task, context }),
   );
-
-  function watchRequest(task: PiapiTask, now: number): WatchRequest | undefined {
-    if (config.recovery === undefined || task.task_id.length > MAX_WATCHED_ID_LENGTH) return undefined;
-    return { taskId: task.task_id, dueAt: now + config.recovery.checkAfterMs, now };
-  }
 
   /** A new owner token: unique to this instance and this claim. */
   function nextOwner(): string {
-    claims += 1;
+    owners += 1;
     ownerPrefix ??= platform.randomId();
-    return `${ownerPrefix}.${claims}`;
-  }
-
-  /** Holds the lease of a claimed delivery, and passes the claim on. */
-  function holdLease(claimed: ClaimResult, key: string, owner: string): ClaimResult {
-    // Renewed from the claim on, not from the handler's start: a delivery waiting in the queue
-    // longer than the lease must not look abandoned to other instances or to the recovery.
-    if (claimed.state === 'claimed') leases.hold(key, owner);
-    return claimed;
-  }
-
-  /** Claims the delivery for `owner`. A store that cannot answer is taken as "claimed". */
-  function claim(task: PiapiTask, context: PiapiWebhookContext, owner: string): MaybePromise<ClaimResult> {
-    const key = context.deliveryKey;
-    const watch = watchRequest(task, context.receivedAt);
-    const result = guard.call(
-      'claim',
-      () => store.claim(key, owner, config.leaseMs, watch, config.dedupeTtlSeconds),
-      CLAIMED_UNCHECKED,
-      task,
-      context,
-    );
-    return result instanceof Promise
-      ? result.then((claimed) => holdLease(claimed, key, owner))
-      : holdLease(result, key, owner);
+    return `${ownerPrefix}.${owners}`;
   }
 
   /** After the handler: records the delivery done, or frees it for a retry; then gives its place back and tells `done`. */
@@ -176,19 +150,8 @@ export function createPipeline(
     error: unknown,
     done: ((result: DeliverOutcome) => void) | undefined,
   ): void {
-    const key = context.deliveryKey;
-    leases.drop(key);
     if (succeeded) {
-      // A task stays watched until the handler of its end has succeeded.
-      const unwatch = isTerminalStatus(task.status) && config.recovery !== undefined ? task.task_id : undefined;
-      const recorded = guard.call(
-        'complete',
-        () => store.complete(key, owner, config.dedupeTtlSeconds, unwatch),
-        true,
-        task,
-        context,
-      );
-      void andThen(recorded, (ok) => {
+      void andThen(claims.complete(task, context, owner), (ok) => {
         if (!ok)
           logger.warn(
             { taskId: task.task_id },
@@ -201,14 +164,7 @@ export function createPipeline(
     }
     reportError(error, task, context);
     // Free the key, so that PiAPI's retry or the recovery runs it again.
-    const released = guard.call(
-      'release',
-      () => store.release(key, owner, config.dedupeTtlSeconds),
-      true,
-      task,
-      context,
-    );
-    void andThen(released, () => {
+    void andThen(claims.release(task, context, owner), () => {
       scheduler.finish(place);
       done?.({ status: 'failed', task, context, error });
     });
@@ -238,14 +194,7 @@ export function createPipeline(
     reason: PiapiWebhookRejection['reason'],
   ): PiapiWebhookRejection {
     scheduler.cancel(place);
-    leases.drop(context.deliveryKey);
-    void guard.call(
-      'release',
-      () => store.release(context.deliveryKey, owner, config.dedupeTtlSeconds),
-      true,
-      task,
-      context,
-    );
+    void claims.release(task, context, owner);
     return new PiapiWebhookRejection(reason);
   }
 
@@ -349,7 +298,7 @@ export function createPipeline(
     const place = scheduler.reserve(task.task_id, task.status, context.deliveryKey);
     if (typeof place === 'string') return rejection(place, task);
     const owner = nextOwner();
-    const claimed = claim(task, context, owner);
+    const claimed = claims.claim(task, context, owner);
     const answer =
       claimed instanceof Promise
         ? claimed.then((result) => answerClaim(result, owner, place, task, context, warnings))
@@ -398,7 +347,7 @@ export function createPipeline(
         return { status: 'rejected', reason: place, message: refused.message, task };
       }
       const owner = nextOwner();
-      const claimed = await claim(task, context, owner);
+      const claimed = await claims.claim(task, context, owner);
       if (claimed.state !== 'claimed') {
         scheduler.cancel(place);
         if (claimed.state === 'full')
@@ -420,7 +369,13 @@ export function createPipeline(
 
     watch(taskId, checkAfterMs) {
       const now = config.now();
-      return guard.call('watch', () => store.watch(taskId, now + checkAfterMs, now), undefined);
+      const watched = guard.attempt('watch', () => store.watch(taskId, now + checkAfterMs, now));
+      return andThen(watched, (answer) => {
+        if (answer !== false && !(answer instanceof StoreFailure)) return;
+        const reason = answer === false ? 'store_full' : 'store_failed';
+        emit({ type: 'watch_dropped', taskId, reason });
+        throw new PiapiWebhookWatchError(taskId, reason, answer === false ? undefined : answer.error);
+      });
     },
   };
 }

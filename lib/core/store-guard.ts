@@ -15,6 +15,12 @@ export type StoreFailureReport = (
   context?: PiapiWebhookContext,
 ) => void;
 
+/** What a guarded call gives back when the store failed, timed out or was skipped: the reported error. */
+export class StoreFailure {
+  /** @param error - the error the failure was reported with */
+  constructor(readonly error: PiapiWebhookStoreError) {}
+}
+
 export interface StoreGuard {
   /**
    * Calls the store with a timeout. A failure, a timeout, or a call during a
@@ -28,6 +34,17 @@ export interface StoreGuard {
     task?: PiapiTask,
     context?: PiapiWebhookContext,
   ): MaybePromise<T>;
+  /** Like `call`, but a failure comes back as a {@link StoreFailure}, for callers that act on it. */
+  attempt<T>(
+    operation: StoreOperation,
+    run: () => MaybePromise<T>,
+    task?: PiapiTask,
+    context?: PiapiWebhookContext,
+  ): MaybePromise<T | StoreFailure>;
+  /** The store says it can answer again (a client's `ready`): stop skipping it now, not at the cooldown's end. */
+  reset(): void;
+  /** Whether a call now would reach the store (no break in force). */
+  readonly open: boolean;
 }
 
 /** Settles like `promise`, or rejects after `ms`. */
@@ -42,49 +59,71 @@ function withTimeout<T>(promise: PromiseLike<T>, ms: number): Promise<T> {
 /**
  * Timeouts and a circuit breaker around every store call. After a failure the
  * store is skipped for `cooldownMs`: an offline Redis client queues commands,
- * and each delivery would otherwise wait the full timeout.
+ * and each delivery would otherwise wait the full timeout. The break ends early
+ * when the store reports it is ready again (`reset()`).
+ *
+ * @param onRecovered - called once the store answers after a failure, to record what was kept meanwhile
  */
-export function createStoreGuard(timeoutMs: number, cooldownMs: number, report: StoreFailureReport): StoreGuard {
+export function createStoreGuard(
+  timeoutMs: number,
+  cooldownMs: number,
+  report: StoreFailureReport,
+  onRecovered: () => void = () => undefined,
+): StoreGuard {
   let brokenUntil = 0;
 
-  function failed<T>(
+  function failed(
     operation: StoreOperation,
     cause: unknown,
-    fallback: T,
     task: PiapiTask | undefined,
     context: PiapiWebhookContext | undefined,
-  ): T {
+  ): StoreFailure {
     // Wall-clock time, not the injectable `now`: this is about the store, not about deliveries.
     const opened = Date.now() >= brokenUntil;
     if (opened) brokenUntil = Date.now() + cooldownMs;
-    report(new PiapiWebhookStoreError(operation, cause), opened, task, context);
-    return fallback;
+    const error = new PiapiWebhookStoreError(operation, cause);
+    report(error, opened, task, context);
+    return new StoreFailure(error);
+  }
+
+  function answered<T>(value: T): T {
+    if (brokenUntil !== 0) {
+      brokenUntil = 0;
+      onRecovered();
+    }
+    return value;
+  }
+
+  function attempt<T>(
+    operation: StoreOperation,
+    run: () => MaybePromise<T>,
+    task?: PiapiTask,
+    context?: PiapiWebhookContext,
+  ): MaybePromise<T | StoreFailure> {
+    if (brokenUntil !== 0 && Date.now() < brokenUntil) {
+      return failed(operation, new Error(`skipped: the store failed less than ${cooldownMs} ms ago`), task, context);
+    }
+    try {
+      const result = run();
+      if (!isThenable(result)) return brokenUntil === 0 ? result : answered(result);
+      return withTimeout(result, timeoutMs).then(answered, (cause: unknown) => failed(operation, cause, task, context));
+    } catch (cause) {
+      return failed(operation, cause, task, context);
+    }
   }
 
   return {
+    attempt,
     call(operation, run, fallback, task, context) {
-      if (brokenUntil !== 0 && Date.now() < brokenUntil) {
-        return failed(
-          operation,
-          new Error(`skipped: the store failed less than ${cooldownMs} ms ago`),
-          fallback,
-          task,
-          context,
-        );
-      }
-      try {
-        const result = run();
-        if (!isThenable(result)) return result;
-        return withTimeout(result, timeoutMs).then(
-          (value) => {
-            brokenUntil = 0;
-            return value;
-          },
-          (cause: unknown) => failed(operation, cause, fallback, task, context),
-        );
-      } catch (cause) {
-        return failed(operation, cause, fallback, task, context);
-      }
+      const result = attempt(operation, run, task, context);
+      if (result instanceof Promise) return result.then((value) => (value instanceof StoreFailure ? fallback : value));
+      return result instanceof StoreFailure ? fallback : result;
+    },
+    reset() {
+      if (brokenUntil !== 0) answered(undefined);
+    },
+    get open() {
+      return brokenUntil === 0 || Date.now() >= brokenUntil;
     },
   };
 }

@@ -47,7 +47,9 @@ export interface RecoveryOptions {
    */
   verify?: boolean;
   /**
-   * How long one get-task request may take, in milliseconds.
+   * How long one get-task request may take, in milliseconds. With `verify`,
+   * the whole check inside a webhook's request: one attempt, then
+   * `503 verify_unavailable` (the sweep keeps its retries and back-offs).
    * @defaultValue 10000
    */
   requestTimeoutMs?: number;

@@ -6,6 +6,7 @@
  */
 import { describe, positiveNumber } from '../core/option-checks.js';
 import { checkApiKey, checkBaseUrl, DEFAULT_BASE_URL } from './option-checks.js';
+import { readCappedText } from './read-capped.js';
 
 /** What one get-task lookup found out. */
 export type TaskLookup =
@@ -77,6 +78,13 @@ export interface PiapiClientOptions {
    */
   maxDelayMs?: number;
   /**
+   * The largest get-task answer read, in bytes. A task is a few KB; a longer
+   * answer is cancelled as soon as it passes this, and the lookup reports
+   * `unavailable` without retrying.
+   * @defaultValue 4 194 304 (4 MB)
+   */
+  maxResponseBytes?: number;
+  /**
    * The `fetch` to use.
    * @defaultValue the platform's `fetch`
    */
@@ -126,6 +134,8 @@ export class PiapiTaskLookupError extends Error {
     super(message);
   }
 }
+
+const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 /** One attempt's result: a final lookup, or a retryable failure with PiAPI's advice. */
 type Attempt =
@@ -224,6 +234,11 @@ export function createPiapiClient(options: PiapiClientOptions): PiapiClient {
   const maxAttempts = positiveNumber('recovery.maxAttempts', options.maxAttempts ?? 3, true);
   const baseDelayMs = positiveNumber('recovery.baseDelayMs', options.baseDelayMs ?? 500);
   const maxDelayMs = positiveNumber('recovery.maxDelayMs', options.maxDelayMs ?? 30_000);
+  const maxResponseBytes = positiveNumber(
+    'recovery.maxResponseBytes',
+    options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    true,
+  );
   const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
@@ -255,7 +270,17 @@ export function createPiapiClient(options: PiapiClientOptions): PiapiClient {
           },
         };
       }
-      const text = await response.text();
+      const text = await readCappedText(response, maxResponseBytes);
+      if (text === undefined) {
+        // Final, not retried: the same answer would be read again.
+        const why = `the answer is larger than ${maxResponseBytes} bytes; the rest was not read`;
+        return {
+          final: {
+            kind: 'unavailable',
+            error: new PiapiTaskLookupError(`PiAPI get-task for ${taskId}: ${why}`, taskId, response.status),
+          },
+        };
+      }
       return interpret(
         taskId,
         response.status,

@@ -1,6 +1,7 @@
 import { isTerminalStatus, type WatchedTask } from '../core/dedupe.js';
 import { PiapiWebhookRejection } from '../core/errors.js';
 import type { ReceiverConfig } from '../core/options.js';
+import { startTimer } from '../core/timers.js';
 import { parseNotification } from '../core/parse.js';
 import type { Confirmation, Pipeline } from '../core/pipeline.js';
 import type { RecoveryConfig } from './options.js';
@@ -36,7 +37,11 @@ export interface ReconcileReport {
 export interface Recovery {
   watch(taskId: string, checkAfterMs?: number): Promise<void>;
   reconcile(taskIds?: readonly string[], limits?: ReconcileLimits): Promise<ReconcileReport>;
-  /** For `recovery.verify`: PiAPI's own copy of a webhook's terminal task. */
+  /**
+   * For `recovery.verify`: PiAPI's own copy of a webhook's terminal task. One
+   * lookup, bounded by `requestTimeoutMs`: a webhook's answer never waits for
+   * the sweep's retries and back-offs.
+   */
   confirm(this: void, task: PiapiTask): Promise<Confirmation>;
   /** Starts the sweep timer, once; a no-op with `intervalSeconds: 0` or after `stop()`. */
   start(): void;
@@ -51,18 +56,25 @@ const UNLIMITED: ReconcileLimits = { deadlineMs: Number.POSITIVE_INFINITY, limit
 type Verdict = 'recovered' | 'alreadyHandled' | 'pending' | 'failed' | 'gaveUp';
 type Item = { taskId: string; watched: WatchedTask | undefined };
 
+/** Why a get-task answer was refused: it was about another task. Ids are cut short: they are the sender's. */
+function wrongTaskMessage(asked: string, answered: string): string {
+  return `get-task for ${asked.slice(0, 256)} answered task ${answered.slice(0, 256)}; not handled`;
+}
+
 /**
  * Recovery through PiAPI's get-task API: a sweep of watched tasks that are
  * due, `reconcile()` on demand, and `recovery.verify`. Terminal tasks go
  * through the same pipeline as webhooks, with `ctx.source: 'recovery'`.
  *
- * @param getTask - the get-task client (see `createPiapiClient`)
+ * @param getTask - the get-task client of the sweep and `reconcile()`, with retries (see `createPiapiClient`)
+ * @param getTaskOnce - the get-task client of `recovery.verify`: one attempt, no back-off
  */
 export function createRecovery(
   config: ReceiverConfig,
   recovery: RecoveryConfig,
   pipeline: () => Pipeline,
   getTask: (taskId: string) => Promise<TaskLookup>,
+  getTaskOnce: (taskId: string) => Promise<TaskLookup> = getTask,
 ): Recovery {
   const maxBackoffMs = 10 * recovery.checkAfterMs;
   const backoff = (checks: number): number => Math.min(recovery.checkAfterMs * 2 ** checks, maxBackoffMs);
@@ -78,14 +90,22 @@ export function createRecovery(
     }
   }
 
+  /**
+   * Schedules the next check: after the back-off, or PiAPI's `Retry-After` when
+   * longer, but never past the back-off ceiling (one huge `Retry-After` would
+   * park the task for years) nor past `watchedAt + maxAgeSeconds`, where the
+   * check gives up and reports it.
+   */
   async function later(
     taskId: string,
     checks: number,
+    watchedAt: number,
     verdict: Verdict,
     error?: unknown,
     retryAfterMs?: number,
   ): Promise<Verdict> {
-    const nextCheckAt = config.now() + Math.max(retryAfterMs ?? 0, backoff(checks));
+    const waitMs = Math.max(Math.min(retryAfterMs ?? 0, maxBackoffMs), backoff(checks));
+    const nextCheckAt = Math.min(config.now() + waitMs, watchedAt + recovery.maxAgeMs);
     await pipeline().callStore(
       'rescheduleWatch',
       () => config.store.rescheduleWatch(taskId, nextCheckAt, checks + 1),
@@ -104,17 +124,30 @@ export function createRecovery(
   /** Checks one task; `watched` is undefined for an id passed to reconcile() explicitly. */
   async function check(taskId: string, watched: WatchedTask | undefined, deadlineAt: number): Promise<Verdict> {
     const checks = watched?.checks ?? 0;
-    if (watched !== undefined && config.now() - watched.watchedAt > recovery.maxAgeMs) return giveUp(taskId, 'max_age');
+    // An id passed to reconcile() is watched from now on, if it is not yet.
+    const watchedAt = watched?.watchedAt ?? config.now();
+    if (watched !== undefined && config.now() - watched.watchedAt >= recovery.maxAgeMs)
+      return giveUp(taskId, 'max_age');
     const lookup = await beforeDeadline(taskId, getTask(taskId), deadlineAt, config.now);
     if (lookup.kind === 'not_found') return giveUp(taskId, 'not_found');
-    if (lookup.kind === 'unavailable') return later(taskId, checks, 'failed', lookup.error, lookup.retryAfterMs);
+    if (lookup.kind === 'unavailable')
+      return later(taskId, checks, watchedAt, 'failed', lookup.error, lookup.retryAfterMs);
     const notification = asNotification(lookup.task);
     if (notification === undefined)
-      return later(taskId, checks, 'failed', new Error('get-task answered something that is not a PiAPI task'));
+      return later(
+        taskId,
+        checks,
+        watchedAt,
+        'failed',
+        new Error('get-task answered something that is not a PiAPI task'),
+      );
+    // Never hand onTask another task as the one asked about (a misrouting proxy, a cache keyed wrongly).
+    if (notification.data.task_id !== taskId)
+      return later(taskId, checks, watchedAt, 'failed', new Error(wrongTaskMessage(taskId, notification.data.task_id)));
     if (!isTerminalStatus(notification.data.status)) {
       // An id the app passed in is unfinished: watch it, so later sweeps see its end.
       if (watched === undefined) await pipeline().watch(taskId, backoff(0));
-      return later(taskId, checks, 'pending');
+      return later(taskId, checks, watchedAt, 'pending');
     }
     const result = await pipeline().run(notification, 'recovery');
     switch (result.status) {
@@ -126,11 +159,11 @@ export function createRecovery(
         await pipeline().callStore('unwatch', () => config.store.unwatch(taskId), undefined);
         return 'alreadyHandled';
       case 'in_progress':
-        return later(taskId, checks, 'pending');
+        return later(taskId, checks, watchedAt, 'pending');
       case 'failed':
-        return later(taskId, checks, 'failed', result.error);
+        return later(taskId, checks, watchedAt, 'failed', result.error);
       case 'rejected':
-        return later(taskId, checks, 'failed', new PiapiWebhookRejection(result.reason, result.message));
+        return later(taskId, checks, watchedAt, 'failed', new PiapiWebhookRejection(result.reason, result.message));
     }
   }
 
@@ -214,6 +247,15 @@ export function createRecovery(
     return { ...report, more: skipped.length > 0, skipped };
   }
 
+  /** The lookup, or `unavailable` once `requestTimeoutMs` has passed (a limiter's queue counts too). */
+  function withinRequestTimeout(lookup: Promise<TaskLookup>): Promise<TaskLookup | { kind: 'unavailable' }> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<{ kind: 'unavailable' }>((resolve) => {
+      timer = startTimer(() => resolve({ kind: 'unavailable' }), recovery.requestTimeoutMs);
+    });
+    return Promise.race([lookup, timeout]).finally(() => clearTimeout(timer));
+  }
+
   let timer: ReturnType<typeof setInterval> | undefined;
   let stopped = false;
 
@@ -245,7 +287,7 @@ export function createRecovery(
       return taskIds === undefined ? sweep(limits) : checkIds(taskIds, limits);
     },
     async confirm(task) {
-      const lookup = await getTask(task.task_id);
+      const lookup = await withinRequestTimeout(getTaskOnce(task.task_id));
       if (lookup.kind === 'unavailable') return { kind: 'unavailable' };
       const copy = lookup.kind === 'found' ? asNotification(lookup.task) : undefined;
       if (copy === undefined || copy.data.task_id !== task.task_id || copy.data.status !== task.status)

@@ -12,6 +12,8 @@ export interface MemoryStoreOptions {
    * `replayWindowSeconds` (a copy of it would be refused as stale anyway);
    * otherwise new deliveries are refused with 503 `store_full` (PiAPI retries).
    * A full store looks for expired keys at most once a second (that visits every key).
+   * Beyond `max` watched tasks, `hook.watch()` rejects with a `PiapiWebhookWatchError`
+   * and a notification's watch is reported as a `watch_dropped` outcome.
    * @defaultValue 100000
    */
   max?: number;
@@ -33,10 +35,10 @@ export interface MemoryStoreOptions {
 /** The in-process store: {@link DedupeStore}, answering synchronously, plus what tests and metrics may read. */
 export interface MemoryStore extends DedupeStore {
   claim(key: string, owner: string, leaseMs: number, watch?: WatchRequest, ttlSeconds?: number): ClaimResult;
-  renew(key: string, owner: string, leaseMs: number): boolean;
+  renew(key: string, owner: string, leaseMs: number, attempt?: number): boolean;
   complete(key: string, owner: string, ttlSeconds: number, unwatchTaskId?: string): boolean;
   release(key: string, owner: string, ttlSeconds: number): boolean;
-  watch(taskId: string, dueAt: number, now: number): void;
+  watch(taskId: string, dueAt: number, now: number): boolean;
   unwatch(taskId: string): void;
   takeDueWatches(now: number, limit: number, leaseUntil: number): readonly WatchedTask[];
   rescheduleWatch(taskId: string, dueAt: number, checks: number): void;
@@ -116,9 +118,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     return forgetOldest(at);
   }
 
-  function watch(taskId: string, dueAt: number, now: number): void {
-    if (watches.has(taskId) || watches.size >= max) return;
+  /** False when the task could not be watched: `max` tasks are watched already. */
+  function watch(taskId: string, dueAt: number, now: number): boolean {
+    if (watches.has(taskId)) return true;
+    if (watches.size >= max) return false;
     watches.set(taskId, { dueAt, watchedAt: now, checks: 0 });
+    return true;
   }
 
   return {
@@ -133,11 +138,18 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       // Kept past the lease for the dedupe TTL: a takeover after a crash is the next attempt.
       const ttl = ttlSeconds === undefined ? leaseMs : Math.max(leaseMs, ttlSeconds * 1000);
       keys.set(key, { state: 'leased', owner, attempts, leaseUntil: at + leaseMs }, { ttl });
-      if (watchRequest !== undefined) watch(watchRequest.taskId, watchRequest.dueAt, watchRequest.now);
+      if (watchRequest !== undefined && !watch(watchRequest.taskId, watchRequest.dueAt, watchRequest.now))
+        return { state: 'claimed', attempt: attempts, watchDropped: true };
       return { state: 'claimed', attempt: attempts };
     },
-    renew(key, owner, leaseMs) {
+    renew(key, owner, leaseMs, attempt = 1) {
       const entry = keys.get(key);
+      // Gone (a lease that ran out unclaimed): nobody else holds it, so the running owner takes it back.
+      if (entry === undefined) {
+        if (!hasRoom()) return false;
+        keys.set(key, { state: 'leased', owner, attempts: attempt, leaseUntil: now() + leaseMs }, { ttl: leaseMs });
+        return true;
+      }
       if (typeof entry !== 'object' || entry.state !== 'leased' || entry.owner !== owner) return false;
       const ttl = Math.max(leaseMs, keys.getRemainingTTL(key));
       keys.set(key, { ...entry, leaseUntil: now() + leaseMs }, { ttl });

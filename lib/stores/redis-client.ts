@@ -18,6 +18,7 @@ export interface RedisClientLike {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   call?(command: string, ...args: any[]): Promise<unknown>;
   on?(event: 'error', listener: (error: unknown) => void): unknown;
+  on?(event: 'ready', listener: () => void): unknown;
   listenerCount?(event: 'error'): number;
 }
 

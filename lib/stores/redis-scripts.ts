@@ -57,9 +57,17 @@ if ARGV[5] ~= '' and redis.call('HSETNX', KEYS[3], ARGV[5], ARGV[7] .. ':0') == 
 end
 return {2, attempts}`;
 
-/** KEYS: delivery. ARGV: owner, leaseUntil, leaseMs. → 1 renewed, 0 not the owner (another has taken it over) */
+/**
+ * KEYS: delivery. ARGV: owner, leaseUntil, leaseMs, attempt. → 1 renewed, 0 another owner holds it (or it is done or released).
+ * A missing key (a flush, a restart with no data) is nobody else's: taken back for the owner, as attempt `attempt`.
+ */
 const RENEW_SOURCE = `${LEASE_OF}
-local attempts, owner = lease_of(redis.call('GET', KEYS[1]), 0)
+local value = redis.call('GET', KEYS[1])
+if not value then
+  redis.call('SET', KEYS[1], 'L' .. ARGV[4] .. ':' .. ARGV[2] .. ':' .. ARGV[1], 'PX', ARGV[3])
+  return 1
+end
+local attempts, owner = lease_of(value, 0)
 if owner ~= ARGV[1] then return 0 end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < tonumber(ARGV[3]) then ttl = ARGV[3] end
@@ -117,7 +125,7 @@ redis.call('HDEL', KEYS[2], ARGV[1])
 return 1`;
 
 export const CLAIM: Script = { source: CLAIM_SOURCE, sha: '425f8b099765eaf3ae5838d1abbed8aed82b0150' };
-export const RENEW: Script = { source: RENEW_SOURCE, sha: 'c5cb26688499ae82f831adfc671377e8df40af62' };
+export const RENEW: Script = { source: RENEW_SOURCE, sha: 'fb9a28eb7a9af393c26c30a21340ace610e1a53d' };
 export const COMPLETE: Script = { source: COMPLETE_SOURCE, sha: 'ed6fdc7e0d62f26afd815a8e232b01a6227f1d12' };
 export const RELEASE: Script = { source: RELEASE_SOURCE, sha: 'f7c6e81447907527283986a40db3bf111adef8d2' };
 export const WATCH: Script = { source: WATCH_SOURCE, sha: '1b1eba24d9bc3cc1956c443bfe144ab948f9249e' };

@@ -24,13 +24,14 @@ export type RedisStoreOptions = ScriptStoreOptions;
  * shutdown. If it has no `'error'` listener, this store adds one that reports
  * to the middleware's `onError`: a client without one crashes the process when
  * Redis goes away. While Redis is down or slow, the middleware handles
- * deliveries without dedupe and reports it (see the README).
+ * deliveries deduped in its own process, reports it, and records them in Redis
+ * once the client is `'ready'` again (see the README).
  *
  * A Redis Cluster client (node-redis `createCluster`, ioredis `Cluster`) works
  * too: all of the store's keys then share one hash slot, so that every step
  * stays one script (see {@link RedisStoreOptions.prefix}).
  *
- * @param client - a connected node-redis (v4+) or ioredis client, or a cluster of either (`createCluster`, ioredis `Cluster`), or a cluster client of either
+ * @param client - a connected node-redis (v4+) or ioredis client, or a cluster of either (`createCluster`, ioredis `Cluster`)
  * @param options - see {@link RedisStoreOptions}
  * @throws PiapiWebhookConfigError when the client is none of these, or an option is wrong
  *
@@ -69,6 +70,10 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
   );
   store.setErrorReporter = (report) => {
     reportError = report;
+  };
+  store.setReadyListener = (listener) => {
+    // Both libraries emit 'ready' once they have reconnected and can run commands.
+    client.on?.('ready', listener);
   };
   return store;
 }

@@ -107,9 +107,9 @@ export function scriptStore(commands: ScriptCommands, layout: RedisKeys, now: ()
       const name = CLAIM_STATES[Number(state)] ?? 'in_progress';
       return name === 'claimed' ? { state: name, attempt: Number(attempt) } : { state: name };
     },
-    async renew(key, owner, leaseMs) {
+    async renew(key, owner, leaseMs, attempt = 1) {
       const lease = Math.ceil(leaseMs);
-      const args = [owner, Math.floor(now()) + lease, lease];
+      const args = [owner, Math.floor(now()) + lease, lease, attempt];
       return Number(await run(scripts.RENEW, [deliveryKey(key)], args)) === 1;
     },
     async complete(key, owner, ttlSeconds, unwatchTaskId) {

@@ -14,6 +14,7 @@ const shared = [
   'PiapiWebhookRejection',
   'PiapiWebhookStoreError',
   'PiapiWebhookHandlerTimeoutError',
+  'PiapiWebhookWatchError',
   'memoryStore',
 ];
 for (const [entryName, entry] of [

@@ -15,6 +15,7 @@ const shared = [
   'PiapiWebhookRejection',
   'PiapiWebhookStoreError',
   'PiapiWebhookHandlerTimeoutError',
+  'PiapiWebhookWatchError',
   'memoryStore',
 ];
 for (const [entryName, entry] of [
