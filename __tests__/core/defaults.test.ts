@@ -51,12 +51,14 @@ function readmeTable(firstHeader: string, column: number): Map<string, string> {
   return rows;
 }
 
-const { recovery, memoryStore, ...webhook } = DEFAULTS;
+const { recovery, memoryStore, redisStore, fastify, ...webhook } = DEFAULTS;
 
 const sections: Array<[string, Record<string, unknown>, Map<string, string>]> = [
   ['piapiWebhook', webhook, documentedDefaults('lib/core/options.ts', 'PiapiWebhookOptions')],
   ['recovery', recovery, documentedDefaults('lib/recovery/options.ts', 'RecoveryOptions')],
   ['memoryStore', memoryStore, documentedDefaults('lib/stores/memory.ts', 'MemoryStoreOptions')],
+  ['redisStore', redisStore, documentedDefaults('lib/stores/redis.ts', 'RedisStoreOptions')],
+  ['the Fastify plugin', fastify, documentedDefaults('lib/fastify/plugin.ts', 'PiapiWebhookPluginOptions')],
 ];
 
 describe('DEFAULTS, the one table of defaults', () => {
@@ -89,7 +91,6 @@ describe('DEFAULTS, the one table of defaults', () => {
 
   it('is frozen, to the last level', () => {
     expect(Object.isFrozen(DEFAULTS)).toBe(true);
-    expect(Object.isFrozen(DEFAULTS.recovery)).toBe(true);
-    expect(Object.isFrozen(DEFAULTS.memoryStore)).toBe(true);
+    for (const section of [recovery, memoryStore, redisStore, fastify]) expect(Object.isFrozen(section)).toBe(true);
   });
 });

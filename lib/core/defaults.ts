@@ -1,6 +1,6 @@
 /**
- * Every option's default, in one literal: `piapiWebhook`'s own, `recovery`'s and
- * `memoryStore`'s. The parsers read them from here and nowhere else, and
+ * Every option's default, in one literal: `piapiWebhook`'s own, `recovery`'s,
+ * `memoryStore`'s and `redisStore`'s, and the Fastify plugin's own. The parsers read them from here and nowhere else, and
  * `__tests__/core/defaults.test.ts` checks that each option's TSDoc
  * `@defaultValue` and the README's tables say the same.
  *
@@ -30,6 +30,8 @@ export const DEFAULTS = Object.freeze({
     requestTimeoutMs: 10_000,
     concurrency: 4,
   }),
+  redisStore: Object.freeze({ prefix: 'piapi-webhook:' }),
+  fastify: Object.freeze({ path: '/piapi/webhook', decorator: 'piapiWebhook' }),
   memoryStore: Object.freeze({
     max: 100_000,
     // 2 × the default maxSkewSeconds: the window in which a copy passes the timestamp check.

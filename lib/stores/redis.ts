@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ClaimResult, DedupeStore, WatchedTask } from '../core/dedupe.js';
+import { DEFAULTS } from '../core/defaults.js';
 import { PiapiWebhookConfigError } from '../core/errors.js';
 import { describe } from '../core/option-checks.js';
 import * as scripts from './redis-scripts.js';
@@ -60,7 +61,7 @@ function isNoScript(error: unknown): boolean {
  * ```
  */
 export function redisStore(client: RedisClientLike, options: RedisStoreOptions = {}): DedupeStore {
-  const { prefix = 'piapi-webhook:' } = options;
+  const { prefix = DEFAULTS.redisStore.prefix } = options;
   if (typeof prefix !== 'string') {
     throw new PiapiWebhookConfigError('redisStore.prefix', `must be a string, received ${describe(prefix)}.`);
   }
