@@ -331,6 +331,11 @@ const report = [
     ? `The servers ran on CPU ${pinned.serverCpu} and the load generator on CPU ${pinned.loadCpus} (taskset).`
     : 'The servers and the load generator were not pinned to CPUs.',
   `Load average (1 min) of the machine: ${loadAtStart.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end (the bench itself adds about 2); the ranges of per-round ratios show the noise.`,
+  ...(loadAtStart >= CPU_COUNT
+    ? [
+        `**A busy machine**: the load average was at or above the ${CPU_COUNT} CPUs before the bench began. Where a server's 2xx/s is below the offered ${rate}/s it could not keep up and was measured near saturation; a contended CPU also makes each delivery cost more, and the per-round ranges wide. Settle the verdicts below on a quiet machine.`,
+      ]
+    : []),
   'Every server runs in its own process on loopback. The body is a ~1.5 KB completed Midjourney notification.',
   'The piapi servers use memoryStore({ max: 2,000,000 }): the default 100,000 keys, each kept for the one-hour dedupe window, refuse new deliveries (503 store_full) past about 28 unique deliveries/s sustained, which a load test reaches within seconds.',
   '',
