@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { DEFAULTS } from '../../lib/core/defaults.js';
@@ -31,24 +31,44 @@ function documentedDefaults(file: string, interfaceName: string): Map<string, st
   return found;
 }
 
-/** The rows of the README table whose header starts with `firstHeader`: first cell → the `column`th cell. */
-function readmeTable(firstHeader: string, column: number): Map<string, string> {
-  const lines = readFileSync(join(ROOT, 'README.md'), 'utf8').split('\n');
-  const start = lines.findIndex((line) => line.startsWith(`| ${firstHeader} |`));
-  if (start === -1) throw new Error(`README.md has no table headed "${firstHeader}"`);
-  const rows = new Map<string, string>();
-  for (const line of lines.slice(start + 2)) {
-    if (!line.startsWith('|')) break;
-    // Split on the pipes that are not escaped (`string \| string[]`).
-    const cells = line
-      .split(/(?<!\\)\|/)
-      .slice(1, -1)
-      .map((cell) => cell.trim());
-    const name = cells[0]?.replace(/`/g, '');
-    const value = cells[column]?.replace(/`/g, '');
-    if (name !== undefined && value !== undefined) rows.set(name, value);
+/** README.md and every page of docs/: wherever the options tables end up, they are checked. */
+function documentationPages(): string[] {
+  const docs = join(ROOT, 'docs');
+  const pages = existsSync(docs)
+    ? readdirSync(docs, { recursive: true, encoding: 'utf8' })
+        .filter((file) => file.endsWith('.md'))
+        .map((file) => join(docs, file))
+    : [];
+  return [join(ROOT, 'README.md'), ...pages];
+}
+
+/**
+ * Every documentation table whose header starts with `firstHeader`, as rows: first cell → the
+ * `column`th cell. At least one such table must exist; a brief one may list fewer options.
+ */
+function documentedTables(firstHeader: string, column: number): Array<Map<string, string>> {
+  const tables: Array<Map<string, string>> = [];
+  for (const page of documentationPages()) {
+    const lines = readFileSync(page, 'utf8').split('\n');
+    lines.forEach((line, start) => {
+      if (!line.startsWith(`| ${firstHeader} |`)) return;
+      const rows = new Map<string, string>();
+      tables.push(rows);
+      for (const row of lines.slice(start + 2)) {
+        if (!row.startsWith('|')) break;
+        // Split on the pipes that are not escaped (`string \| string[]`).
+        const cells = row
+          .split(/(?<!\\)\|/)
+          .slice(1, -1)
+          .map((cell) => cell.trim());
+        const name = cells[0]?.replace(/`/g, '');
+        const value = cells[column]?.replace(/`/g, '');
+        if (name !== undefined && value !== undefined) rows.set(name, value);
+      }
+    });
   }
-  return rows;
+  if (tables.length === 0) throw new Error(`no table headed "${firstHeader}" in README.md or docs/`);
+  return tables;
 }
 
 const { recovery, memoryStore, redisStore, fastify, ...webhook } = DEFAULTS;
@@ -75,17 +95,21 @@ describe('DEFAULTS, the one table of defaults', () => {
     });
   });
 
-  describe.each<[string, Record<string, unknown>, Map<string, string>]>([
-    ['options', webhook, readmeTable('option', 2)],
-    ['recovery', recovery, readmeTable('`recovery.`', 1)],
-  ])("and the README's %s table", (_name, defaults, table) => {
-    it.each(Object.entries(defaults))('give %s its default', (option, value) => {
-      expect(table.get(option)).toBe(written(value));
+  describe.each<[string, Record<string, unknown>, Array<Map<string, string>>]>([
+    ['options', webhook, documentedTables('option', 2)],
+    ['recovery', recovery, documentedTables('`recovery.`', 1)],
+  ])("and the documentation's %s tables (README.md and docs/)", (_name, defaults, tables) => {
+    it.each(Object.entries(defaults))('list %s, always with its default', (option, value) => {
+      const listed = tables.filter((table) => table.has(option));
+      expect(listed.length).toBeGreaterThan(0);
+      for (const table of listed) expect(table.get(option)).toBe(written(value));
     });
 
     it('list no value default that DEFAULTS lacks', () => {
-      const literal = [...table].filter(([, text]) => LITERAL.test(text)).map(([option]) => option);
-      expect(literal.sort()).toEqual(Object.keys(defaults).sort());
+      const literal = tables.flatMap((table) =>
+        [...table].filter(([, text]) => LITERAL.test(text)).map(([option]) => option),
+      );
+      expect([...new Set(literal)].sort()).toEqual(Object.keys(defaults).sort());
     });
   });
 
