@@ -42,5 +42,6 @@ export async function startRedis(prefix = []) {
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill() };
+  // taskset execs redis-server in place: the pid is the server's, for its CPU time in /proc.
+  return { url: `redis://127.0.0.1:${port}`, pid: child.pid, stop: () => child.kill() };
 }

@@ -1,5 +1,6 @@
 // Each bench server listens on a free loopback port and reports it on stdout.
 import { createServer } from 'node:http';
+import { answerCpuQueries } from './cpu.mjs';
 
 export const SECRET = 'bench-secret';
 
@@ -9,6 +10,7 @@ export function listen(handler) {
   server.keepAliveTimeout = 60_000;
   server.listen(0, '127.0.0.1', () => {
     process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
+    answerCpuQueries();
   });
 }
 

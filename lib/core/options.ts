@@ -1,6 +1,17 @@
 import type { DedupeStore } from './dedupe.js';
 import { PiapiWebhookConfigError, PiapiWebhookStoreError } from './errors.js';
-import { describe, positiveNumber } from './option-checks.js';
+import { DEFAULTS, MIN_DEDUPE_TTL_SECONDS } from './defaults.js';
+import {
+  aFunction,
+  describe,
+  isNonArrayObject,
+  isObject,
+  knownKeysOnly,
+  nonNegativeInteger,
+  oneOf,
+  positiveInteger,
+  positiveNumber,
+} from './option-checks.js';
 import { parseLimit, parseSecrets } from './option-parsers.js';
 import type { PiapiTask, PiapiWebhookContext } from './types.js';
 import type { PiapiWebhookLogger, WebhookOutcome } from './outcomes.js';
@@ -156,16 +167,6 @@ export interface ReceiverConfig {
   readonly maxQueue: number;
 }
 
-const DEFAULT_MAX_SKEW_SECONDS = 300;
-const DEFAULT_LIMIT = '1mb';
-const MIN_DEDUPE_TTL_SECONDS = 3600;
-const DEFAULT_STORE_TIMEOUT_MS = 2000;
-const DEFAULT_STORE_COOLDOWN_MS = 5000;
-const DEFAULT_MAX_CONCURRENCY = 10;
-const DEFAULT_MAX_QUEUE = 1000;
-const DEFAULT_LEASE_SECONDS = 10;
-const DEFAULT_HANDLER_TIMEOUT_MS = 120_000;
-const DEFAULT_BODY_TIMEOUT_MS = 10_000;
 const ACK_MODES: readonly AckMode[] = ['immediate', 'after-handler'];
 
 const OPTION_NAMES: ReadonlySet<string> = new Set<keyof PiapiWebhookOptions>([
@@ -204,37 +205,13 @@ function logErrors(logger: PiapiWebhookLogger): NonNullable<PiapiWebhookOptions[
 }
 
 function parseLogger(value: unknown): PiapiWebhookLogger {
-  if (!isPlainObjectLike(value) || typeof value['warn'] !== 'function' || typeof value['error'] !== 'function') {
+  if (!isObject(value) || typeof value['warn'] !== 'function' || typeof value['error'] !== 'function') {
     throw new PiapiWebhookConfigError(
       'logger',
       `must be an object with warn() and error() methods (console, a pino logger), received ${describe(value)}.`,
     );
   }
   return value as unknown as PiapiWebhookLogger;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** An object, including class instances such as a pino logger or a Redis store. */
-function isPlainObjectLike(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
-}
-
-function rejectUnknownKeys(value: Record<string, unknown>): void {
-  for (const key of Object.keys(value)) {
-    if (!OPTION_NAMES.has(key)) {
-      throw new PiapiWebhookConfigError(key, `is not an option. Known options: ${[...OPTION_NAMES].join(', ')}.`);
-    }
-  }
-}
-
-function parseNonNegativeInteger(option: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new PiapiWebhookConfigError(option, `must be a non-negative integer, received ${describe(value)}.`);
-  }
-  return value;
 }
 
 const STORE_METHODS = [
@@ -249,7 +226,7 @@ const STORE_METHODS = [
 ] as const;
 
 function parseStore(value: unknown): DedupeStore {
-  const missing = isPlainObjectLike(value)
+  const missing = isObject(value)
     ? STORE_METHODS.filter((method) => typeof value[method] !== 'function')
     : STORE_METHODS;
   if (missing.length > 0) {
@@ -261,32 +238,29 @@ function parseStore(value: unknown): DedupeStore {
   return value as DedupeStore;
 }
 
-function parseFunction<T>(option: string, value: T): NonNullable<T> {
-  if (typeof value !== 'function') {
-    throw new PiapiWebhookConfigError(option, `must be a function, received ${describe(value)}.`);
-  }
-  return value;
-}
+/** Builds the store used when the `store` option is absent; adapters pass `memoryStore`, so the core imports no store. */
+export type DefaultStoreFactory = (options: { now: () => number; replayWindowSeconds: number }) => DedupeStore;
 
 /**
  * Turns the user's options into the complete internal configuration, or throws a
- * {@link PiapiWebhookConfigError} naming the first option that is wrong.
+ * {@link PiapiWebhookConfigError} naming the first option that is wrong. An
+ * option left out (or `undefined`) takes its value from {@link DEFAULTS}.
  *
  * @param options - what the user passed
  * @param createDefaultStore - builds the store when `store` is not given
  */
-/** Builds the store used when the `store` option is absent; adapters pass `memoryStore`, so the core imports no store. */
-export type DefaultStoreFactory = (options: { now: () => number; replayWindowSeconds: number }) => DedupeStore;
-
 export function parseOptions(options: unknown, createDefaultStore: DefaultStoreFactory): ReceiverConfig {
-  if (!isPlainObject(options)) {
+  if (!isNonArrayObject(options)) {
     throw new PiapiWebhookConfigError(
       'options',
       `must be an object with at least { secret, onTask }, received ${describe(options)}.`,
     );
   }
-  rejectUnknownKeys(options);
+  knownKeysOnly(options, OPTION_NAMES);
   const given = options as Partial<PiapiWebhookOptions>;
+  // express-rate-limit spreads its defaults under the user's options; a key given as undefined must not hide one.
+  const valueOf = <K extends keyof typeof DEFAULTS & keyof PiapiWebhookOptions>(key: K): unknown =>
+    given[key] === undefined ? DEFAULTS[key] : given[key];
 
   if (given.secret === undefined) {
     throw new PiapiWebhookConfigError('secret', 'is required: pass the secret configured on your PiAPI tasks.');
@@ -295,47 +269,27 @@ export function parseOptions(options: unknown, createDefaultStore: DefaultStoreF
   if (given.onTask === undefined) {
     throw new PiapiWebhookConfigError('onTask', 'is required: pass the function that handles each task.');
   }
-  const onTask = parseFunction('onTask', given.onTask);
+  const onTask = aFunction('onTask', given.onTask);
   const logger = given.logger === undefined ? console : parseLogger(given.logger);
-  const onError = given.onError === undefined ? logErrors(logger) : parseFunction('onError', given.onError);
-  const onOutcome = given.onOutcome === undefined ? undefined : parseFunction('onOutcome', given.onOutcome);
-  const now = given.now === undefined ? Date.now : parseFunction('now', given.now);
-  const maxSkewSeconds =
-    given.maxSkewSeconds === undefined
-      ? DEFAULT_MAX_SKEW_SECONDS
-      : positiveNumber('maxSkewSeconds', given.maxSkewSeconds);
-  const limitBytes = parseLimit(given.limit ?? DEFAULT_LIMIT);
+  const onError = given.onError === undefined ? logErrors(logger) : aFunction('onError', given.onError);
+  const onOutcome = given.onOutcome === undefined ? undefined : aFunction('onOutcome', given.onOutcome);
+  const now = given.now === undefined ? Date.now : aFunction('now', given.now);
+  const maxSkewSeconds = positiveNumber('maxSkewSeconds', valueOf('maxSkewSeconds'));
+  // `??`, not valueOf: a null limit or ack has always meant the default.
+  const limitBytes = parseLimit(given.limit ?? DEFAULTS.limit);
 
   const store =
     given.store === undefined
       ? createDefaultStore({ now, replayWindowSeconds: 2 * maxSkewSeconds })
       : parseStore(given.store);
-  const storeTimeoutMs =
-    given.storeTimeoutMs === undefined
-      ? DEFAULT_STORE_TIMEOUT_MS
-      : positiveNumber('storeTimeoutMs', given.storeTimeoutMs);
-  const storeCooldownMs =
-    given.storeCooldownMs === undefined
-      ? DEFAULT_STORE_COOLDOWN_MS
-      : positiveNumber('storeCooldownMs', given.storeCooldownMs);
-  const ack = given.ack ?? 'immediate';
-  if (!ACK_MODES.includes(ack)) {
-    throw new PiapiWebhookConfigError('ack', `must be 'immediate' or 'after-handler', received ${describe(ack)}.`);
-  }
-  const maxConcurrency =
-    given.maxConcurrency === undefined
-      ? DEFAULT_MAX_CONCURRENCY
-      : positiveNumber('maxConcurrency', given.maxConcurrency, true);
-  const maxQueue =
-    given.maxQueue === undefined ? DEFAULT_MAX_QUEUE : parseNonNegativeInteger('maxQueue', given.maxQueue);
-  const leaseSeconds =
-    given.leaseSeconds === undefined ? DEFAULT_LEASE_SECONDS : positiveNumber('leaseSeconds', given.leaseSeconds);
-  const handlerTimeoutMs =
-    given.handlerTimeoutMs === undefined
-      ? DEFAULT_HANDLER_TIMEOUT_MS
-      : positiveNumber('handlerTimeoutMs', given.handlerTimeoutMs);
-  const bodyTimeoutMs =
-    given.bodyTimeoutMs === undefined ? DEFAULT_BODY_TIMEOUT_MS : positiveNumber('bodyTimeoutMs', given.bodyTimeoutMs);
+  const storeTimeoutMs = positiveNumber('storeTimeoutMs', valueOf('storeTimeoutMs'));
+  const storeCooldownMs = positiveNumber('storeCooldownMs', valueOf('storeCooldownMs'));
+  const ack = oneOf('ack', given.ack ?? DEFAULTS.ack, ACK_MODES);
+  const maxConcurrency = positiveInteger('maxConcurrency', valueOf('maxConcurrency'));
+  const maxQueue = nonNegativeInteger('maxQueue', valueOf('maxQueue'));
+  const leaseSeconds = positiveNumber('leaseSeconds', valueOf('leaseSeconds'));
+  const handlerTimeoutMs = positiveNumber('handlerTimeoutMs', valueOf('handlerTimeoutMs'));
+  const bodyTimeoutMs = positiveNumber('bodyTimeoutMs', valueOf('bodyTimeoutMs'));
 
   return Object.freeze({
     secrets: Object.freeze(secrets),

@@ -24,7 +24,7 @@ function parseJson(text: string): unknown {
 function normalizeTask(task: PiapiTask): void {
   task.status = task.status.toLowerCase();
   const webhookConfig = task.config?.webhook_config;
-  // The documented shape only warns when it fails (see validate), so webhook_config can still be null here.
+  // The documented shape only warns when it fails (see parseNotification), so webhook_config can still be null here.
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
   if (typeof webhookConfig === 'object' && webhookConfig !== null) delete webhookConfig['secret'];
 }

@@ -2,6 +2,10 @@
  * The shapes PiAPI sends. Only `task_id`, `model`, `task_type` and `status` are
  * guaranteed; every other documented field is optional because PiAPI omits or
  * changes some of them per model and over time (see the README).
+ *
+ * The schema in `lib/schema/` is the source of truth for this shape (the
+ * validators are generated from it); `__tests__/core/schema-types.test.ts` fails
+ * when these types and that schema disagree.
  */
 
 /** The statuses PiAPI documents, in the lowercase form this package hands out. */

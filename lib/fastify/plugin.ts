@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DEFAULTS } from '../core/defaults.js';
 import { PiapiWebhookConfigError, type PiapiWebhookRejection } from '../core/errors.js';
 import type { PiapiWebhookOptions } from '../core/options.js';
 import type { IncomingDelivery, ReceiverAnswer } from '../core/receiver.js';
@@ -29,8 +30,7 @@ declare module 'fastify' {
   }
 }
 
-const DEFAULT_PATH = '/piapi/webhook';
-const DEFAULT_DECORATOR = 'piapiWebhook';
+const { path: DEFAULT_PATH, decorator: DEFAULT_DECORATOR } = DEFAULTS.fastify;
 /** Fastify's own register options: honoured for the route, not passed to the core. */
 const REGISTER_OPTIONS = ['prefix', 'logLevel', 'logSerializers'] as const;
 

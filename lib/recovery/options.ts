@@ -1,5 +1,13 @@
+import { DEFAULTS } from '../core/defaults.js';
 import { PiapiWebhookConfigError } from '../core/errors.js';
-import { describe, positiveNumber } from '../core/option-checks.js';
+import {
+  describe,
+  isNonArrayObject,
+  knownKeysOnly,
+  nonNegativeNumber,
+  positiveInteger,
+  positiveNumber,
+} from '../core/option-checks.js';
 import { checkApiKey, checkBaseUrl } from './option-checks.js';
 
 /** The `recovery` option: asking PiAPI's get-task API about tasks whose end was not handled. */
@@ -85,55 +93,39 @@ const RECOVERY_OPTION_NAMES: ReadonlySet<string> = new Set<keyof RecoveryOptions
   'concurrency',
 ]);
 
-function nonNegativeNumber(option: string, value: unknown): number {
-  if (value === 0) return 0;
-  return positiveNumber(option, value);
-}
-
 /** Validates the `recovery` option, naming `recovery.<name>` in any error. */
 export function parseRecovery(value: unknown): RecoveryConfig {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (!isNonArrayObject(value)) {
     throw new PiapiWebhookConfigError(
       'recovery',
       `must be an object with at least { apiKey }, received ${describe(value)}.`,
     );
   }
-  const given = value as Record<string, unknown>;
-  for (const key of Object.keys(given)) {
-    if (!RECOVERY_OPTION_NAMES.has(key)) {
-      throw new PiapiWebhookConfigError(
-        `recovery.${key}`,
-        `is not an option. Known options: ${[...RECOVERY_OPTION_NAMES].join(', ')}.`,
-      );
-    }
-  }
-  const { verify = false } = given;
+  const given = value;
+  knownKeysOnly(given, RECOVERY_OPTION_NAMES, 'recovery.');
+  const defaults = DEFAULTS.recovery;
+  const { verify = defaults.verify } = given;
   // The key is never echoed: it is a secret.
   const apiKey = checkApiKey(given['apiKey']);
-  const baseUrl = checkBaseUrl(given['baseUrl'] ?? 'https://api.piapi.ai', given['allowInsecureBaseUrl'] ?? false);
+  const baseUrl = checkBaseUrl(
+    given['baseUrl'] ?? defaults.baseUrl,
+    given['allowInsecureBaseUrl'] ?? defaults.allowInsecureBaseUrl,
+  );
   if (typeof verify !== 'boolean') {
     throw new PiapiWebhookConfigError('recovery.verify', `must be true or false, received ${describe(verify)}.`);
   }
-  const seconds = (name: string, fallback: number, allowZero = false): number => {
-    const option = given[name];
-    if (option === undefined) return fallback * 1000;
-    return (
-      (allowZero ? nonNegativeNumber(`recovery.${name}`, option) : positiveNumber(`recovery.${name}`, option)) * 1000
-    );
-  };
+  const valueOf = (name: keyof typeof defaults): unknown => (given[name] === undefined ? defaults[name] : given[name]);
+  const seconds = (name: 'checkAfterSeconds' | 'intervalSeconds' | 'maxAgeSeconds', allowZero = false): number =>
+    (allowZero ? nonNegativeNumber : positiveNumber)(`recovery.${name}`, valueOf(name)) * 1000;
   return Object.freeze({
     apiKey,
     baseUrl,
     allowInsecureBaseUrl: given['allowInsecureBaseUrl'] === true,
-    checkAfterMs: seconds('checkAfterSeconds', 60),
-    intervalMs: seconds('intervalSeconds', 30, true),
-    maxAgeMs: seconds('maxAgeSeconds', 86_400),
+    checkAfterMs: seconds('checkAfterSeconds'),
+    intervalMs: seconds('intervalSeconds', true),
+    maxAgeMs: seconds('maxAgeSeconds'),
     verify,
-    requestTimeoutMs:
-      given['requestTimeoutMs'] === undefined
-        ? 10_000
-        : positiveNumber('recovery.requestTimeoutMs', given['requestTimeoutMs']),
-    concurrency:
-      given['concurrency'] === undefined ? 4 : positiveNumber('recovery.concurrency', given['concurrency'], true),
+    requestTimeoutMs: positiveNumber('recovery.requestTimeoutMs', valueOf('requestTimeoutMs')),
+    concurrency: positiveInteger('recovery.concurrency', valueOf('concurrency')),
   });
 }

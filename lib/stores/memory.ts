@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { ClaimResult, DedupeStore, WatchedTask, WatchRequest } from '../core/dedupe.js';
-import { positiveNumber } from '../core/option-checks.js';
+import { DEFAULTS } from '../core/defaults.js';
+import { positiveInteger, positiveNumber } from '../core/option-checks.js';
 
 /** Options for {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -61,8 +62,6 @@ interface Watch {
   checks: number;
 }
 
-const DEFAULT_MEMORY_STORE_MAX = 100_000;
-const DEFAULT_REPLAY_WINDOW_SECONDS = 600;
 const PURGE_INTERVAL_MS = 1000;
 
 /**
@@ -75,13 +74,11 @@ const PURGE_INTERVAL_MS = 1000;
  * @throws PiapiWebhookConfigError when `max` is not a positive integer
  */
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
-  const max =
-    options.max === undefined ? DEFAULT_MEMORY_STORE_MAX : positiveNumber('memoryStore.max', options.max, true);
-  const replayWindowMs =
-    1000 *
-    (options.replayWindowSeconds === undefined
-      ? DEFAULT_REPLAY_WINDOW_SECONDS
-      : positiveNumber('memoryStore.replayWindowSeconds', options.replayWindowSeconds));
+  // Defaults only for what is absent: a null is refused, as in parseOptions.
+  const { max: givenMax = DEFAULTS.memoryStore.max, replayWindowSeconds = DEFAULTS.memoryStore.replayWindowSeconds } =
+    options;
+  const max = positiveInteger('memoryStore.max', givenMax);
+  const replayWindowMs = 1000 * positiveNumber('memoryStore.replayWindowSeconds', replayWindowSeconds);
   const now = options.now ?? Date.now;
   // Bounded by maxSize (each key counts 1) rather than max: max preallocates its arrays, which cost
   // ~40 ms of cold start at 100 000 keys. ttlResolution 0: read the clock on every check, so an

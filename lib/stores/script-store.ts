@@ -1,4 +1,5 @@
 import type { ClaimResult, DedupeStore, WatchedTask } from '../core/dedupe.js';
+import { DEFAULTS } from '../core/defaults.js';
 import { PiapiWebhookConfigError } from '../core/errors.js';
 import { describe } from '../core/option-checks.js';
 import type { RedisKeys } from './redis-keys.js';
@@ -53,7 +54,7 @@ export function parseScriptStoreOptions(
   store: string,
   options: ScriptStoreOptions,
 ): { prefix: string; now: () => number } {
-  const { prefix = 'piapi-webhook:', now = Date.now } = options;
+  const { prefix = DEFAULTS.redisStore.prefix, now = Date.now } = options;
   if (typeof prefix !== 'string') {
     throw new PiapiWebhookConfigError(`${store}.prefix`, `must be a string, received ${describe(prefix)}.`);
   }
