@@ -4,14 +4,15 @@ import { describe, positiveNumber } from '../../core/option-checks.js';
 import { checkDialect, DONE, LEASED, schemaStatements, tableNames, type SqlDialect } from './schema.js';
 import { statements, type ParamValue, type Statement } from './statements.js';
 
-/** A row as the driver returns it: an object keyed by column name. */
+/** A row as the store reads it: an object keyed by column name, as every driver returns them. */
 export type SqlRow = Readonly<Record<string, unknown>>;
 
 /**
- * Runs one statement with its parameters and returns the rows it returned
- * (none for a statement that returns none). The only coupling to a driver.
+ * Runs one statement with its parameters and returns the rows it returned, as
+ * objects keyed by column name (an empty array for a statement that returns
+ * none). The only coupling to a driver.
  */
-export type SqlQuery = (sql: string, params: unknown[]) => MaybePromise<readonly SqlRow[]>;
+export type SqlQuery = (sql: string, params: unknown[]) => MaybePromise<readonly unknown[]>;
 
 /** Options for {@link sqlStore}. */
 export interface SqlStoreOptions {
