@@ -69,7 +69,7 @@ export const sqliteDrivers: ReadonlyArray<[string, Driver]> = [
   [
     '@libsql/client',
     (file) => {
-      const client = createClient({ url: `file:${file}` });
+      const client = createClient({ url: `file:${file}`, timeout: 5000 });
       return {
         dialect: 'sqlite',
         query: (sql, args) => client.execute({ sql, args: args as never[] }).then((r) => r.rows),
