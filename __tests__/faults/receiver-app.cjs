@@ -33,7 +33,32 @@ function random() {
 
 const record = (file, value) => fs.appendFileSync(file, JSON.stringify({ ...value, pid: process.pid }) + '\n');
 
+/** sqlStore on Postgres (pg) or on a SQLite file in WAL mode (better-sqlite3), as docs/sql.md wires them. */
+async function createSqlStore() {
+  const { sqlStore } = require(path.join(root, 'dist/cjs/sql.js'));
+  if (env.FAULT_STORE === 'sql-postgres') {
+    const pool = new (require('pg').Pool)({ connectionString: env.SQL_URL, max: 4 });
+    pool.on('error', (error) => console.error('pg:', error.message));
+    const store = sqlStore({
+      dialect: 'postgres',
+      query: (sql, params) => pool.query(sql, params).then((r) => r.rows),
+    });
+    await store.setup();
+    return store;
+  }
+  const db = new (require('better-sqlite3'))(env.SQL_URL);
+  db.pragma('journal_mode = WAL');
+  const query = (sql, params) => {
+    const statement = db.prepare(sql);
+    return statement.reader ? statement.all(params) : (statement.run(params), []);
+  };
+  const store = sqlStore({ dialect: 'sqlite', query });
+  await store.setup();
+  return store;
+}
+
 async function createStore() {
+  if (env.FAULT_STORE === 'sql-postgres' || env.FAULT_STORE === 'sql-sqlite') return createSqlStore();
   if (env.FAULT_STORE !== 'redis') return undefined;
   const { redisStore } = require(path.join(root, 'dist/cjs/redis.js'));
   if (env.FAULT_REDIS_CLIENT === 'ioredis') {
@@ -51,6 +76,15 @@ async function createStore() {
 
 async function onTask(task, ctx) {
   const startedAt = Date.now();
+  // Optional: every start, so that a test can tell what a killed process had in flight (and with which attempt).
+  if (env.FAULT_STARTED_LOG) {
+    record(env.FAULT_STARTED_LOG, {
+      deliveryKey: ctx.deliveryKey,
+      source: ctx.source,
+      attempt: ctx.attempt,
+      startedAt,
+    });
+  }
   // 500–5000 ms of PiAPI-scale work: 50–500 ms at timeScale 0.1.
   await new Promise((resolve) => setTimeout(resolve, (500 + random() * 4500) * scale));
   if (random() < failRate) throw new Error(`random handler failure (${task.task_id} ${task.status})`);

@@ -173,7 +173,12 @@ export const sqlStore: SqlStoreFactory = Object.assign(
 
     return {
       async setup() {
-        for (const statement of schemaStatements(dialect, tables)) await query(statement, []);
+        const create = async (): Promise<void> => {
+          for (const statement of schemaStatements(dialect, tables)) await query(statement, []);
+        };
+        // Instances starting together race on CREATE … IF NOT EXISTS (Postgres can then fail on its catalog's
+        // unique index): once the winner has created the tables, a second pass finds them all.
+        await create().catch(create);
       },
       purgeExpired,
       async claim(key, owner, leaseMs, watch): Promise<ClaimResult> {
