@@ -1,4 +1,4 @@
-import { PiapiWebhookConfigError, PiapiWebhookStoreError, type WebhookOutcome } from '../../lib/index.js';
+import { PiapiWebhookConfigError, PiapiWebhookStoreError, piapiWebhook, type WebhookOutcome } from '../../lib/index.js';
 import { sqlStore, type SqlStoreOptions } from '../../lib/sql.js';
 import { createHandler, ExecutionContextLike, post } from '../fetch/helpers.js';
 import { notification } from '../helpers/notifications.js';
@@ -159,5 +159,39 @@ describe('sqlStore errors', () => {
     expect(received).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(PiapiWebhookStoreError);
     expect(String(errors[0])).toContain('connection refused');
+  });
+});
+
+describe('sqlStore and the recovery', () => {
+  it("reconcile()'s sweep deletes a batch of expired rows", async () => {
+    const file = sqliteFile();
+    const connection = sqliteDrivers[0]![1](file.file);
+    try {
+      let time = 1_755_163_301_000;
+      const store = sqlStore({ dialect: 'sqlite', query: connection.query, now: () => time, purgeEvery: 0 });
+      await store.setup();
+      for (let i = 0; i < 3; i += 1) {
+        await store.claim(`k${i}`, 'o', 10_000);
+        await store.complete(`k${i}`, 'o', 60);
+      }
+      const count = async () =>
+        Number(
+          ((await connection.query('SELECT count(*) AS n FROM piapi_webhook_keys', [])) as Array<{ n: number }>)[0]?.n,
+        );
+      time += 60_000;
+      const hook = piapiWebhook({
+        secret: 'secret',
+        onTask: () => undefined,
+        store,
+        now: () => time,
+        recovery: { apiKey: 'key', baseUrl: 'http://127.0.0.1:9', intervalSeconds: 0 },
+      });
+      expect(await count()).toBe(3);
+      expect(await hook.reconcile()).toMatchObject({ checked: 0 });
+      expect(await count()).toBe(0);
+    } finally {
+      await connection.close();
+      file.remove();
+    }
   });
 });

@@ -37,6 +37,8 @@ export interface Recovery {
 
 /** How many due tasks one sweep takes from the store; the client's concurrency bounds the requests. */
 const SWEEP_BATCH = 100;
+/** How many expired rows one sweep asks a store to delete (see `DedupeStore.purgeExpired`). */
+const PURGE_BATCH = 1000;
 
 type Verdict = 'recovered' | 'alreadyHandled' | 'pending' | 'failed' | 'gaveUp';
 
@@ -157,7 +159,13 @@ export function createRecovery(
       () => config.store.takeDueWatches(now, SWEEP_BATCH, leaseUntil),
       [],
     );
-    return checkAll(due.map((watched) => ({ taskId: watched.taskId, watched })));
+    const report = checkAll(due.map((watched) => ({ taskId: watched.taskId, watched })));
+    // A store whose rows do not expire by themselves (sqlStore) deletes one bounded batch per sweep.
+    const { store } = config;
+    if (store.purgeExpired !== undefined) {
+      await pipeline().callStore('purgeExpired', () => store.purgeExpired!(now, PURGE_BATCH), 0);
+    }
+    return report;
   }
 
   let timer: ReturnType<typeof setInterval> | undefined;
