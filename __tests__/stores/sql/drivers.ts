@@ -38,6 +38,28 @@ export const postgresDrivers: ReadonlyArray<[string, Driver]> = [
     },
   ],
   [
+    'pg, named (prepared) statements',
+    (url) => {
+      const pool = new pg.Pool({ connectionString: url, max: 4 });
+      return {
+        dialect: 'postgres',
+        query: (text, values, name) => pool.query({ name, text, values }).then((r) => r.rows),
+        close: () => pool.end(),
+      };
+    },
+  ],
+  [
+    'postgres (postgres.js), prepared',
+    (url) => {
+      const sql = postgres(url, { max: 4, onnotice: () => undefined });
+      return {
+        dialect: 'postgres',
+        query: (text, params) => sql.unsafe(text, params as never[], { prepare: true }),
+        close: () => sql.end(),
+      };
+    },
+  ],
+  [
     'postgres (postgres.js)',
     (url) => {
       const sql = postgres(url, { max: 4, onnotice: () => undefined });

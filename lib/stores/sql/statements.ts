@@ -6,6 +6,8 @@ export type ParamValue = string | number | null;
 /** A statement in its dialect: the SQL text and how to lay its named parameters out in order. */
 export interface Statement {
   readonly text: string;
+  /** A stable name, unique to this text: drivers may prepare the statement once under it (see `SqlQuery`). */
+  readonly name: string;
   readonly params: (values: Readonly<Record<string, ParamValue>>) => ParamValue[];
 }
 
@@ -34,7 +36,14 @@ const PARAM_TYPES: Readonly<Record<string, string>> = {
  * names, and `:name` a placeholder: `$n::type` in Postgres (one number per
  * name), `?` in SQLite (the value repeated wherever the name is).
  */
-export function compile(dialect: SqlDialect, tables: TableNames, template: string): Statement {
+/** FNV-1a, 32 bits, as 8 hex digits: a short stable digest without node:crypto. */
+function digest(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
+
+export function compile(dialect: SqlDialect, tables: TableNames, template: string, key: string): Statement {
   const order: string[] = [];
   const text = template
     .replace(/\{(keys|watches)\}/g, (_match, table: keyof TableNames) => tables[table])
@@ -50,6 +59,8 @@ export function compile(dialect: SqlDialect, tables: TableNames, template: strin
     });
   return {
     text,
+    // Postgres names are at most 63 bytes: the table is in the digest, not in the name.
+    name: `piapi_${key}_${digest(text)}`,
     params: (values) =>
       order.map((name) => {
         const value = values[name];
@@ -104,7 +115,7 @@ export interface Statements {
 
 /** Every statement of a store on `tables`, written for `dialect`. */
 export function statements(dialect: SqlDialect, tables: TableNames): Statements {
-  const sql = (template: string): Statement => compile(dialect, tables, template);
+  const sql = (template: string, key: string): Statement => compile(dialect, tables, template, key);
   const postgres = dialect === 'postgres';
   const complete = `INSERT INTO {keys} AS k (delivery_key, state, owner, attempts, lease_until, expires_at)
 VALUES (:key, ${DONE}, NULL, 1, 0, :expiresAt)
@@ -112,46 +123,71 @@ ON CONFLICT (delivery_key) DO UPDATE SET state = ${DONE}, owner = NULL, lease_un
 WHERE NOT (k.state = ${LEASED} AND k.owner <> :owner AND k.lease_until > :now)
 RETURNING state`;
   return {
-    claim: sql(CLAIM),
+    claim: sql(CLAIM, 'claim'),
     claimAndWatch: postgres
-      ? sql(`WITH c AS (${CLAIM}),
+      ? sql(
+          `WITH c AS (${CLAIM}),
 w AS (INSERT INTO {watches} ${WATCH_VALUES} SELECT :task, :dueAt, :watchedAt, 0 FROM c WHERE c.owner = :owner
   ON CONFLICT (task_id) DO NOTHING)
-SELECT state, owner, attempts FROM c`)
+SELECT state, owner, attempts FROM c`,
+          'claimAndWatch',
+        )
       : undefined,
     watchUnlessDone: postgres
       ? undefined
-      : sql(`INSERT INTO {watches} ${WATCH_VALUES} SELECT :task, :dueAt, :watchedAt, 0
+      : sql(
+          `INSERT INTO {watches} ${WATCH_VALUES} SELECT :task, :dueAt, :watchedAt, 0
 WHERE NOT EXISTS (SELECT 1 FROM {keys} WHERE delivery_key = :key AND state = ${DONE} AND expires_at > :now)
-ON CONFLICT (task_id) DO NOTHING`),
-    renew: sql(`UPDATE {keys} SET lease_until = :leaseUntil, expires_at = :keepUntil
+ON CONFLICT (task_id) DO NOTHING`,
+          'watchUnlessDone',
+        ),
+    renew: sql(
+      `UPDATE {keys} SET lease_until = :leaseUntil, expires_at = :keepUntil
 WHERE delivery_key = :key AND state = ${LEASED} AND owner = :owner AND lease_until > :now
-RETURNING attempts`),
-    complete: sql(complete),
+RETURNING attempts`,
+      'renew',
+    ),
+    complete: sql(complete, 'complete'),
     completeAndUnwatch: postgres
-      ? sql(`WITH d AS (${complete}),
+      ? sql(
+          `WITH d AS (${complete}),
 u AS (DELETE FROM {watches} WHERE task_id = :task AND EXISTS (SELECT 1 FROM d))
-SELECT state FROM d`)
+SELECT state FROM d`,
+          'completeAndUnwatch',
+        )
       : undefined,
-    release: sql(`UPDATE {keys} SET state = ${FREE}, owner = NULL, lease_until = 0, expires_at = :expiresAt
+    release: sql(
+      `UPDATE {keys} SET state = ${FREE}, owner = NULL, lease_until = 0, expires_at = :expiresAt
 WHERE delivery_key = :key AND state = ${LEASED} AND owner = :owner
-RETURNING attempts`),
+RETURNING attempts`,
+      'release',
+    ),
     watch: sql(
       `INSERT INTO {watches} ${WATCH_VALUES} VALUES (:task, :dueAt, :watchedAt, 0) ON CONFLICT (task_id) DO NOTHING`,
+      'watch',
     ),
-    unwatch: sql(`DELETE FROM {watches} WHERE task_id = :task`),
+    unwatch: sql(`DELETE FROM {watches} WHERE task_id = :task`, 'unwatch'),
     // Postgres: SKIP LOCKED lets instances sweeping at once take different rows instead of queueing on
     // the same ones. SQLite runs one writer at a time: the statement alone is atomic.
-    takeDue: sql(`UPDATE {watches} SET due_at = :leaseWatchUntil
+    takeDue: sql(
+      `UPDATE {watches} SET due_at = :leaseWatchUntil
 WHERE task_id IN (SELECT task_id FROM {watches} WHERE due_at <= :now ORDER BY due_at LIMIT :limit${postgres ? ' FOR UPDATE SKIP LOCKED' : ''})
-${postgres ? 'AND due_at <= :now ' : ''}RETURNING task_id, watched_at, checks`),
-    reschedule: sql(`UPDATE {watches} SET due_at = :dueAt, checks = :checks WHERE task_id = :task`),
-    purgeKeys: sql(`DELETE FROM {keys}
+${postgres ? 'AND due_at <= :now ' : ''}RETURNING task_id, watched_at, checks`,
+      'takeDue',
+    ),
+    reschedule: sql(`UPDATE {watches} SET due_at = :dueAt, checks = :checks WHERE task_id = :task`, 'reschedule'),
+    purgeKeys: sql(
+      `DELETE FROM {keys}
 WHERE delivery_key IN (SELECT delivery_key FROM {keys} WHERE expires_at <= :now ORDER BY expires_at LIMIT :limit${postgres ? ' FOR UPDATE SKIP LOCKED' : ''})
-${postgres ? 'AND expires_at <= :now ' : ''}RETURNING 1 AS purged`),
+${postgres ? 'AND expires_at <= :now ' : ''}RETURNING 1 AS purged`,
+      'purgeKeys',
+    ),
     // A watch nobody has taken for so long has no sweeper left (recovery off): no check would ever end it.
-    purgeWatches: sql(`DELETE FROM {watches}
+    purgeWatches: sql(
+      `DELETE FROM {watches}
 WHERE task_id IN (SELECT task_id FROM {watches} WHERE due_at <= :watchCutoff ORDER BY due_at LIMIT :limit${postgres ? ' FOR UPDATE SKIP LOCKED' : ''})
-RETURNING 1 AS purged`),
+RETURNING 1 AS purged`,
+      'purgeWatches',
+    ),
   };
 }

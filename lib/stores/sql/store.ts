@@ -11,8 +11,13 @@ export type SqlRow = Readonly<Record<string, unknown>>;
  * Runs one statement with its parameters and returns the rows it returned, as
  * objects keyed by column name (an empty array for a statement that returns
  * none). The only coupling to a driver.
+ *
+ * `name` is a stable name unique to the statement's text (absent for the DDL
+ * of `setup()`): a driver that prepares named statements, such as pg's
+ * `pool.query({ name, text, values })`, can parse and plan each statement once
+ * per connection instead of on every call.
  */
-export type SqlQuery = (sql: string, params: unknown[]) => MaybePromise<readonly unknown[]>;
+export type SqlQuery = (sql: string, params: unknown[], name?: string) => MaybePromise<readonly unknown[]>;
 
 /** Options for {@link sqlStore}. */
 export interface SqlStoreOptions {
@@ -150,7 +155,7 @@ export const sqlStore: SqlStoreFactory = Object.assign(
     let claims = 0;
 
     async function run(statement: Statement, values: Record<string, ParamValue>): Promise<readonly SqlRow[]> {
-      const rows = await query(statement.text, statement.params(values));
+      const rows = await query(statement.text, statement.params(values), statement.name);
       // D1, libSQL and the others all return an array of rows; anything else is a wrong `query`.
       if (!Array.isArray(rows)) {
         throw new TypeError(`sqlStore: query must resolve to an array of rows, received ${describe(rows)}`);
