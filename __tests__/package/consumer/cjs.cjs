@@ -2,6 +2,7 @@ const { piapiWebhook, PiapiWebhookConfigError } = require('piapi-webhook');
 const { expectCoreConfigError, run } = require('./scenario.cjs');
 
 const { redisStore } = require('piapi-webhook/redis');
+const { sqlStore } = require('piapi-webhook/sql');
 const { createNotification, fixture, fixtureNames } = require('piapi-webhook/testing');
 
 // The entries share one copy of the core: instanceof holds when an app mixes them.
@@ -25,6 +26,7 @@ for (const [entryName, entry] of [
 if (typeof PiapiWebhookConfigError !== 'function') throw new Error('PiapiWebhookConfigError is not exported');
 if (typeof redisStore !== 'function') throw new Error('piapi-webhook/redis does not export redisStore');
 expectCoreConfigError(redisStore, main.PiapiWebhookConfigError);
+expectCoreConfigError(sqlStore, main.PiapiWebhookConfigError, 'piapi-webhook/sql');
 if (createNotification().data.status !== 'completed' || fixtureNames.length === 0)
   throw new Error('piapi-webhook/testing is broken');
 // The fixtures are JSON files beside the module: each one must load from this build.

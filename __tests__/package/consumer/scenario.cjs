@@ -47,14 +47,14 @@ async function run(label, express, piapiWebhook) {
   console.log(JSON.stringify({ label, results, handled }));
 }
 
-/** piapi-webhook/redis is bundled apart from the core, but must throw the core's own configuration error. */
-function expectCoreConfigError(redisStore, PiapiWebhookConfigError) {
+/** piapi-webhook/redis (and /sql) are bundled apart from the core, but must throw the core's own configuration error. */
+function expectCoreConfigError(storeFactory, PiapiWebhookConfigError, entry = 'piapi-webhook/redis') {
   try {
-    redisStore({});
+    storeFactory({});
   } catch (error) {
     if (error instanceof PiapiWebhookConfigError) return;
   }
-  throw new Error('piapi-webhook/redis throws another PiapiWebhookConfigError than piapi-webhook');
+  throw new Error(`${entry} throws another PiapiWebhookConfigError than piapi-webhook`);
 }
 
 module.exports = { expectCoreConfigError, run };

@@ -1,6 +1,7 @@
 // Type-checked against the installed package, under node16 and bundler resolution.
 import { createServer } from 'node:http';
 import { redisStore, type RedisClientLike, type RedisStoreOptions } from 'piapi-webhook/redis';
+import { sqlStore, type SqlStore } from 'piapi-webhook/sql';
 import { createNotification, fixture, sendNotification, type DeliveryResult } from 'piapi-webhook/testing';
 import {
   isModel,
@@ -59,6 +60,10 @@ void [report, outcome, watched, settled];
 declare const client: RedisClientLike;
 const redisOptions: RedisStoreOptions = { prefix: 'x:' };
 piapiWebhook({ ...options, store: redisStore(client, redisOptions) });
+const sql: SqlStore = sqlStore({ dialect: 'postgres', query: async () => [], table: 'hooks' });
+piapiWebhook({ ...options, store: sql });
+const ddl: string = sqlStore.schema('sqlite');
+void [sql.setup(), ddl];
 const delivered: Promise<DeliveryResult> = sendNotification(
   'http://127.0.0.1:1/x',
   createNotification({ status: 'failed' }),
