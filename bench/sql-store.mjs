@@ -1,4 +1,4 @@
-// node bench/sql-store.mjs [--rate n] [--duration s] [--rounds n] [--connections n]   (after npm run build)
+// node bench/sql-store.mjs [--rate n] [--duration s] [--rounds n] [--connections n] [--socket]   (after npm run build)
 //
 // Server CPU per delivery of piapiWebhook on node:http, with the memory store and with sqlStore on a
 // Postgres of the bench's own (through pg), at one fixed offered load below either's capacity
@@ -22,6 +22,8 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '10' },
+    // Postgres through its Unix socket instead of loopback TCP.
+    socket: { type: 'boolean', default: false },
   },
 });
 const rate = Number(args.rate);
@@ -123,7 +125,9 @@ const rows = { memory: [], sql: [] };
 try {
   for (let round = 0; round < rounds; round += 1) {
     for (const kind of ['memory', 'sql']) {
-      const server = await start(kind === 'memory' ? 'node-piapi' : 'node-sql', { SQL_URL: postgres.url });
+      const server = await start(kind === 'memory' ? 'node-piapi' : 'node-sql', {
+        SQL_URL: args.socket ? postgres.socketUrl : postgres.url,
+      });
       try {
         rows[kind].push(await measure(server, kind === 'sql' ? postgres.postmasterPid() : undefined));
       } finally {
@@ -140,7 +144,7 @@ const ratios = rows.memory.map((memory, i) => memory.cpuPerDelivery / rows.sql[i
 const line = (name, runs) =>
   `| ${name} | ${median(runs.map((r) => r.achieved)).toFixed(0)} | ${median(runs.map((r) => r.cpuPerDelivery * 1000)).toFixed(0)} | ${median(runs.map((r) => r.postgresPerDelivery * 1000)).toFixed(0)} | ${median(runs.map((r) => r.p99)).toFixed(1)} |`;
 console.log(
-  `sqlStore on Postgres vs the memory store, node:http, ${rate} unique deliveries/s offered, ${rounds} × ${duration} s:`,
+  `sqlStore on Postgres (${args.socket ? 'Unix socket' : 'loopback TCP'}) vs the memory store, node:http, ${rate} unique deliveries/s offered, ${rounds} × ${duration} s:`,
 );
 console.log('| store | deliveries/s | server CPU µs per delivery | of which Postgres | p99 latency ms |');
 console.log('| --- | --- | --- | --- | --- |');
