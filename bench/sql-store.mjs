@@ -1,4 +1,4 @@
-// node bench/sql-store.mjs [--rate n] [--duration s] [--rounds n] [--connections n] [--socket]   (after npm run build)
+// node bench/sql-store.mjs [--rate n] [--duration s] [--rounds n] [--connections n] [--socket] [--async-commit]   (after npm run build)
 //
 // Server CPU per delivery of piapiWebhook on node:http, with the memory store and with sqlStore on a
 // Postgres of the bench's own (through pg), at one fixed offered load below either's capacity
@@ -24,6 +24,8 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '10' },
     // Postgres through its Unix socket instead of loopback TCP.
     socket: { type: 'boolean', default: false },
+    // synchronous_commit off for the store's connections: a Postgres crash may forget the last claims.
+    'async-commit': { type: 'boolean', default: false },
   },
 });
 const rate = Number(args.rate);
@@ -144,7 +146,7 @@ const ratios = rows.memory.map((memory, i) => memory.cpuPerDelivery / rows.sql[i
 const line = (name, runs) =>
   `| ${name} | ${median(runs.map((r) => r.achieved)).toFixed(0)} | ${median(runs.map((r) => r.cpuPerDelivery * 1000)).toFixed(0)} | ${median(runs.map((r) => r.postgresPerDelivery * 1000)).toFixed(0)} | ${median(runs.map((r) => r.p99)).toFixed(1)} |`;
 console.log(
-  `sqlStore on Postgres (${args.socket ? 'Unix socket' : 'loopback TCP'}) vs the memory store, node:http, ${rate} unique deliveries/s offered, ${rounds} × ${duration} s:`,
+  `sqlStore on Postgres (${args.socket ? 'Unix socket' : 'loopback TCP'}${args['async-commit'] ? ', synchronous_commit off' : ''}) vs the memory store, node:http, ${rate} unique deliveries/s offered, ${rounds} × ${duration} s:`,
 );
 console.log('| store | deliveries/s | server CPU µs per delivery | of which Postgres | p99 latency ms |');
 console.log('| --- | --- | --- | --- | --- |');

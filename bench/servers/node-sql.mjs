@@ -5,7 +5,9 @@ import { piapiWebhook } from 'piapi-webhook';
 import { sqlStore } from 'piapi-webhook/sql';
 import { listen, SECRET } from './listen.mjs';
 
-const pool = new pg.Pool({ connectionString: process.env.SQL_URL, max: 10 });
+// SQL_ASYNC_COMMIT=1: the bench's --async-commit, synchronous_commit off for these connections (see docs/sql.md).
+const options = process.env.SQL_ASYNC_COMMIT === '1' ? { options: '-c synchronous_commit=off' } : {};
+const pool = new pg.Pool({ connectionString: process.env.SQL_URL, max: 10, ...options });
 pool.on('error', (error) => console.error('[bench] pg:', error.message));
 const store = sqlStore({
   dialect: 'postgres',
