@@ -7,7 +7,8 @@
  * that a kill does not explain, and (issue 20) every delivery that a killed
  * process had in flight is run again as a later attempt.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { postgresAvailable } from '../helpers/postgres-server.js';
 import { countDuplicates, summaryTable, type ScenarioResult } from './report.js';
@@ -128,14 +129,15 @@ function takeovers(rig: Rig, started: readonly Started[]): { violations: string[
 }
 
 async function run(scenario: Scenario, store: RigOptions['store']): Promise<void> {
+  const logs = mkdtempSync(join(tmpdir(), 'piapi-faults-started-'));
+  const startedLog = join(logs, 'started.jsonl');
   const rig = await Rig.start({
     ack: scenario.ack,
     store,
     seed: SEED,
     handlerFailRate: scenario.handlerFailRate ?? 0,
+    env: { FAULT_STARTED_LOG: startedLog },
   });
-  const startedLog = join(rig.dir, 'started.jsonl');
-  (rig.options as { env?: Record<string, string> }).env = { FAULT_STARTED_LOG: startedLog };
   const started = Date.now();
   try {
     const first = await rig.startInstance();
@@ -189,6 +191,7 @@ async function run(scenario: Scenario, store: RigOptions['store']): Promise<void
     expect(violations).toEqual([]);
   } finally {
     await rig.close();
+    rmSync(logs, { recursive: true, force: true });
   }
 }
 
