@@ -95,6 +95,42 @@ function describeStatementCounts(name: string, connection: () => Connection): vo
   });
 }
 
+/** With recovery, a claim also watches the task and a terminal completion unwatches it: the same step in Postgres. */
+function describeStatementCountsWithRecovery(name: string, connection: () => Connection): void {
+  it(`${name}: with recovery, the watch and the unwatch ride along (one statement each in Postgres, two in SQLite)`, async () => {
+    const { dialect, query } = connection();
+    const statements: string[] = [];
+    const table = `watching${process.pid}_${(tables += 1)}`;
+    const counting = (sql: string, params: unknown[]) => {
+      statements.push(sql.split(/\s/, 1)[0]!);
+      return query(sql, params);
+    };
+    const store = sqlStore({ dialect, query: counting, table });
+    await store.setup();
+    statements.length = 0;
+    const { handle, received } = createHandler({
+      store,
+      recovery: { apiKey: 'key', baseUrl: 'http://127.0.0.1:9', intervalSeconds: 0 },
+    });
+    const taskId = `watched-${name}`;
+    const context = new ExecutionContextLike();
+    expect((await handle(post(notification({ task_id: taskId, status: 'completed' })), context)).status).toBe(200);
+    const beforeAnswer = [...statements];
+    await Promise.all(context.promises);
+    expect(received).toHaveLength(1);
+    const watches = async () =>
+      Number(((await query(`SELECT count(*) AS n FROM ${table}_watches`, [])) as Array<{ n: unknown }>)[0]?.n);
+    expect(await watches()).toBe(0);
+    if (dialect === 'postgres') {
+      expect(beforeAnswer).toEqual(['WITH']);
+      expect(statements).toEqual(['WITH', 'WITH']);
+    } else {
+      expect(beforeAnswer).toEqual(['INSERT', 'INSERT']);
+      expect(statements).toEqual(['INSERT', 'INSERT', 'INSERT', 'DELETE']);
+    }
+  });
+}
+
 describeWithPostgres('sqlStore on Postgres', () => {
   let server: PostgresServer;
   beforeAll(async () => {
@@ -117,6 +153,7 @@ describeWithPostgres('sqlStore on Postgres', () => {
       maker(() => connection),
     );
     describeStatementCounts(name, () => connection);
+    describeStatementCountsWithRecovery(name, () => connection);
   });
 });
 
@@ -136,6 +173,7 @@ describe.each(sqliteDrivers)('sqlStore on SQLite through %s', (name: string, dri
     maker(() => connection),
   );
   describeStatementCounts(name, () => connection);
+  describeStatementCountsWithRecovery(name, () => connection);
 });
 
 describe('sqlStore errors', () => {
