@@ -15,7 +15,7 @@ const targets = [
 ];
 
 /** Entries bundled on their own, as output paths relative to their format's folder. */
-const BUNDLED_ALONE = new Set(['redis.js', 'upstash.js', 'testing/index.js']);
+const BUNDLED_ALONE = new Set(['redis.js', 'upstash.js', 'sql.js', 'testing/index.js']);
 
 /** What every bundle of bundle() shares. */
 const BUNDLE_OPTIONS = {
@@ -136,7 +136,12 @@ async function bundleAlone(outDir, file, splitMetafile) {
       {
         name: 'errors-from-the-split',
         setup(build) {
-          build.onResolve({ filter: /\/core\/errors\.js$/ }, () => ({ path: fromEntry, external: true }));
+          // Matched on the resolved path: core modules import it as './errors.js'.
+          build.onResolve({ filter: /errors\.js$/ }, ({ path, resolveDir }) =>
+            join(resolveDir, path).endsWith(join('core', 'errors.js'))
+              ? { path: fromEntry, external: true }
+              : undefined,
+          );
         },
       },
     ],

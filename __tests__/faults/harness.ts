@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FakePiapi } from '../helpers/fake-piapi.js';
+import { PostgresServer } from '../helpers/postgres-server.js';
 import { Proxy } from '../helpers/proxy.js';
 import { RedisCluster } from '../helpers/redis-cluster.js';
 import { RedisServer } from '../helpers/redis-server.js';
@@ -22,7 +23,8 @@ export const DEADLINE_MS = 120_000;
 
 export interface RigOptions {
   ack: 'immediate' | 'after-handler';
-  store: 'memory' | 'redis';
+  /** `sql-postgres`: sqlStore on a private Postgres (through pg); `sql-sqlite`: on a WAL file shared by the instances (better-sqlite3). */
+  store: 'memory' | 'redis' | 'sql-postgres' | 'sql-sqlite';
   /** A `-cluster` client runs on a 3-node Redis Cluster instead of one redis-server. */
   redisClient?: 'node-redis' | 'ioredis' | 'node-redis-cluster' | 'ioredis-cluster';
   seed: number;
@@ -108,6 +110,7 @@ export class Rig {
     readonly piapi: FakePiapi,
     readonly proxy: Proxy,
     readonly redis: RedisServer | RedisCluster | undefined,
+    readonly postgres: PostgresServer | undefined,
   ) {}
 
   static async start(options: RigOptions): Promise<Rig> {
@@ -118,8 +121,9 @@ export class Rig {
         : options.redisClient?.endsWith('-cluster')
           ? await RedisCluster.start()
           : await RedisServer.start();
+    const postgres = options.store === 'sql-postgres' ? await PostgresServer.start() : undefined;
     const piapi = await FakePiapi.start({ apiKey: API_KEY, timeScale: 0.1, seed: options.seed });
-    return new Rig(options, piapi, await Proxy.start(), redis);
+    return new Rig(options, piapi, await Proxy.start(), redis, postgres);
   }
 
   /** Starts one more app instance, waits until it listens, and puts it behind the proxy. */
@@ -130,6 +134,7 @@ export class Rig {
       FAULT_STORE: this.options.store,
       FAULT_REDIS_CLIENT: this.options.redisClient ?? 'node-redis',
       REDIS_URL: this.redis?.url ?? '',
+      SQL_URL: this.postgres?.url ?? join(this.dir, 'store.sqlite'),
       PIAPI_URL: this.piapi.url,
       PIAPI_API_KEY: API_KEY,
       PIAPI_WEBHOOK_SECRET: SECRET,
@@ -233,6 +238,7 @@ export class Rig {
     await this.proxy.close();
     await this.piapi.close();
     await this.redis?.stop();
+    await this.postgres?.destroy();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

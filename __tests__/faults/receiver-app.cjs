@@ -33,7 +33,32 @@ function random() {
 
 const record = (file, value) => fs.appendFileSync(file, JSON.stringify({ ...value, pid: process.pid }) + '\n');
 
+/** sqlStore on Postgres (pg) or on a SQLite file in WAL mode (better-sqlite3), as docs/sql.md wires them. */
+async function createSqlStore() {
+  const { sqlStore } = require(path.join(root, 'dist/cjs/sql.js'));
+  if (env.FAULT_STORE === 'sql-postgres') {
+    const pool = new (require('pg').Pool)({ connectionString: env.SQL_URL, max: 4 });
+    pool.on('error', (error) => console.error('pg:', error.message));
+    const store = sqlStore({
+      dialect: 'postgres',
+      query: (sql, params) => pool.query(sql, params).then((r) => r.rows),
+    });
+    await store.setup();
+    return store;
+  }
+  const db = new (require('better-sqlite3'))(env.SQL_URL);
+  db.pragma('journal_mode = WAL');
+  const query = (sql, params) => {
+    const statement = db.prepare(sql);
+    return statement.reader ? statement.all(params) : (statement.run(params), []);
+  };
+  const store = sqlStore({ dialect: 'sqlite', query });
+  await store.setup();
+  return store;
+}
+
 async function createStore() {
+  if (env.FAULT_STORE === 'sql-postgres' || env.FAULT_STORE === 'sql-sqlite') return createSqlStore();
   if (env.FAULT_STORE !== 'redis') return undefined;
   const { redisStore } = require(path.join(root, 'dist/cjs/redis.js'));
   // On a Redis Cluster (FAULT_REDIS_CLIENT=*-cluster), REDIS_URL lists the nodes, comma-separated.
@@ -76,6 +101,7 @@ async function onTask(task, ctx) {
       source: ctx.source,
       attempt: ctx.attempt,
       at: startedAt,
+      startedAt,
     });
   // 500–5000 ms of PiAPI-scale work: 50–500 ms at timeScale 0.1.
   await new Promise((resolve) => setTimeout(resolve, (500 + random() * 4500) * scale));

@@ -127,6 +127,12 @@ export interface DedupeStore {
   /** Sets a watched task's next check and its count of checks; no-op when it is not watched. */
   rescheduleWatch(taskId: string, dueAt: number, checks: number): MaybePromise<void>;
   /**
+   * Optional: deletes up to `limit` expired entries, for stores whose entries do
+   * not expire by themselves (SQL). The recovery's sweep calls it once per sweep.
+   * Resolves to how many were deleted.
+   */
+  purgeExpired?(now: number, limit: number): MaybePromise<number>;
+  /**
    * Optional: the middleware passes a reporter for failures the store sees
    * outside any call (a Redis client's `'error'` events), so that they reach
    * `onError` instead of crashing the process.

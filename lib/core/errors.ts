@@ -85,6 +85,7 @@ export type StoreOperation =
   | 'unwatch'
   | 'takeDueWatches'
   | 'rescheduleWatch'
+  | 'purgeExpired'
   | 'connection';
 
 /** The dedupe store failed or timed out. Sent to `onError`; the delivery is handled anyway. */

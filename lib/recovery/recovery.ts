@@ -52,6 +52,8 @@ export interface Recovery {
 /** The most due tasks one timer sweep checks. */
 const SWEEP_BATCH = 100;
 const UNLIMITED: ReconcileLimits = { deadlineMs: Number.POSITIVE_INFINITY, limit: Number.POSITIVE_INFINITY };
+/** How many expired rows one sweep asks a store to delete (see `DedupeStore.purgeExpired`). */
+const PURGE_BATCH = 1000;
 
 type Verdict = 'recovered' | 'alreadyHandled' | 'pending' | 'failed' | 'gaveUp';
 type Item = { taskId: string; watched: WatchedTask | undefined };
@@ -222,6 +224,11 @@ export function createRecovery(
       async (count) => (await takeDue(count)).map((watched) => ({ taskId: watched.taskId, watched })),
       limits,
     );
+    // A store whose rows do not expire by themselves (sqlStore) deletes one bounded batch per sweep.
+    const { store } = config;
+    if (store.purgeExpired !== undefined) {
+      await pipeline().callStore('purgeExpired', () => store.purgeExpired!(startedAt, PURGE_BATCH), 0);
+    }
     if (!stopped || !askMore) return { ...report, more: stopped, skipped: [] };
     // The store has no peek: take one more and give it back, still due, to learn whether any are left.
     const [left] = await takeDue(1);

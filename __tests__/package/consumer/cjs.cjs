@@ -3,6 +3,7 @@ const { expectCoreConfigError, run } = require('./scenario.cjs');
 
 const { redisStore } = require('piapi-webhook/redis');
 const { upstashStore } = require('piapi-webhook/upstash');
+const { sqlStore } = require('piapi-webhook/sql');
 const { createNotification, fixture, fixtureNames } = require('piapi-webhook/testing');
 
 // The entries share one copy of the core: instanceof holds when an app mixes them.
@@ -28,6 +29,7 @@ if (typeof PiapiWebhookConfigError !== 'function') throw new Error('PiapiWebhook
 if (typeof redisStore !== 'function') throw new Error('piapi-webhook/redis does not export redisStore');
 expectCoreConfigError(redisStore, main.PiapiWebhookConfigError);
 expectCoreConfigError(upstashStore, main.PiapiWebhookConfigError, 'upstash');
+expectCoreConfigError(sqlStore, main.PiapiWebhookConfigError, 'piapi-webhook/sql');
 if (createNotification().data.status !== 'completed' || fixtureNames.length === 0)
   throw new Error('piapi-webhook/testing is broken');
 // The fixtures are JSON files beside the module: each one must load from this build.

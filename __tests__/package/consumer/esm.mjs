@@ -6,6 +6,7 @@ import * as fetchEntry from 'piapi-webhook/fetch';
 import * as fastifyEntry from 'piapi-webhook/fastify';
 import { redisStore } from 'piapi-webhook/redis';
 import { upstashStore } from 'piapi-webhook/upstash';
+import { sqlStore } from 'piapi-webhook/sql';
 import { createNotification, fixture, fixtureNames } from 'piapi-webhook/testing';
 import scenario from './scenario.cjs';
 
@@ -30,6 +31,7 @@ if (typeof redisStore !== 'function' || typeof memoryStore !== 'function')
   throw new Error('a store factory is not exported');
 scenario.expectCoreConfigError(redisStore, main.PiapiWebhookConfigError);
 scenario.expectCoreConfigError(upstashStore, main.PiapiWebhookConfigError, 'upstash');
+scenario.expectCoreConfigError(sqlStore, main.PiapiWebhookConfigError, 'piapi-webhook/sql');
 if (createNotification().data.status !== 'completed' || fixtureNames.length === 0)
   throw new Error('piapi-webhook/testing is broken');
 // The fixtures come from fixtures.json (inlined in the ESM bundle): each one must load from this build.

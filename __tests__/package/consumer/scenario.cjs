@@ -47,14 +47,14 @@ async function run(label, express, piapiWebhook) {
   console.log(JSON.stringify({ label, results, handled }));
 }
 
-/** piapi-webhook/redis (or /upstash) is bundled apart from the core, but must throw the core's own configuration error. */
-function expectCoreConfigError(store, PiapiWebhookConfigError, entry = 'redis') {
+/** piapi-webhook/redis (and /upstash, /sql) are bundled apart from the core, but must throw the core's own configuration error. */
+function expectCoreConfigError(storeFactory, PiapiWebhookConfigError, entry = 'piapi-webhook/redis') {
   try {
-    store({});
+    storeFactory({});
   } catch (error) {
     if (error instanceof PiapiWebhookConfigError) return;
   }
-  throw new Error(`piapi-webhook/${entry} throws another PiapiWebhookConfigError than piapi-webhook`);
+  throw new Error(`${entry} throws another PiapiWebhookConfigError than piapi-webhook`);
 }
 
 module.exports = { expectCoreConfigError, run };

@@ -11,6 +11,7 @@ import {
   type DeliveryResult,
   type FakePiapi,
 } from 'piapi-webhook/testing';
+import { sqlStore, type SqlStore } from 'piapi-webhook/sql';
 import {
   isModel,
   memoryStore,
@@ -82,6 +83,10 @@ piapiWebhook({ ...options, store: redisStore(client, redisOptions) });
 declare const upstash: UpstashRedisLike;
 const upstashOptions: UpstashStoreOptions = { prefix: 'x:', now: Date.now };
 piapiWebhook({ ...options, store: upstashStore(upstash, upstashOptions) });
+const sql: SqlStore = sqlStore({ dialect: 'postgres', query: async () => [], table: 'hooks' });
+piapiWebhook({ ...options, store: sql });
+const ddl: string = sqlStore.schema('sqlite');
+void [sql.setup(), ddl];
 const delivered: Promise<DeliveryResult> = sendNotification(
   'http://127.0.0.1:1/x',
   createNotification({ status: 'failed' }),
