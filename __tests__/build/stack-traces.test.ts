@@ -40,7 +40,7 @@ describe.each(scripts)('a config error thrown by %s', (folder, args) => {
     const [, name, location, line] = frame!;
     // ESM frames name a file: URL.
     const file = location!.startsWith('file:') ? fileURLToPath(location!) : location!;
-    expect(name).toBe('parseNonNegativeInteger');
+    expect(name).toBe('nonNegativeInteger');
     expect(file).toContain(join(ROOT, folder));
     const lines = readFileSync(file, 'utf8').split('\n');
     const index = Number(line) - 1;
@@ -53,7 +53,7 @@ describe.each(scripts)('a config error thrown by %s', (folder, args) => {
       .reverse()
       .map((text) => /^\/\/!? (lib\/\S+\.c?ts)$/.exec(text)?.[1])
       .find((source) => source !== undefined);
-    expect(marker).toBe('lib/core/options.ts');
-    expect(readFileSync(join(ROOT, marker!), 'utf8')).toContain('function parseNonNegativeInteger(');
+    expect(marker).toBe('lib/core/option-checks.ts');
+    expect(readFileSync(join(ROOT, marker!), 'utf8')).toContain('function nonNegativeInteger(');
   });
 });

@@ -8,8 +8,6 @@ export function isTerminalStatus(status: string): boolean {
   return TERMINAL_STATUSES.has(status);
 }
 
-/** A value now, or later: stores may answer either way. */
-export type MaybePromise<T> = T | Promise<T>;
 
 /**
  * The key a delivery is deduplicated under: a 32-character hash, so a huge

@@ -1,4 +1,5 @@
-import type { MaybePromise } from './dedupe.js';
+/** A value now, or later: stores may answer either way, and the Node path stays synchronous. */
+export type MaybePromise<T> = T | Promise<T>;
 
 /**
  * Whether `value` is a promise-like. Reading `then` can itself throw (a getter

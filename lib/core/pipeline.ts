@@ -276,10 +276,9 @@ export function createPipeline(
       return DUPLICATE;
     }
     const attempted = withAttempt(context, claimed.attempt);
-    const handed = confirmed(place, owner, task, attempted);
-    if (handed instanceof Promise)
-      return handed.then((confirmedTask) => acknowledge(place, confirmedTask, attempted, owner, warnings));
-    return acknowledge(place, handed, attempted, owner, warnings);
+    return andThen(confirmed(place, owner, task, attempted), (confirmedTask) =>
+      acknowledge(place, confirmedTask, attempted, owner, warnings),
+    );
   }
 
   function answerKeyed(
@@ -298,11 +297,9 @@ export function createPipeline(
     const place = scheduler.reserve(task.task_id, task.status, context.deliveryKey);
     if (typeof place === 'string') return rejection(place, task);
     const owner = nextOwner();
-    const claimed = claims.claim(task, context, owner);
-    const answer =
-      claimed instanceof Promise
-        ? claimed.then((result) => answerClaim(result, owner, place, task, context, warnings))
-        : answerClaim(claimed, owner, place, task, context, warnings);
+    const answer = andThen(claims.claim(task, context, owner), (claimed) =>
+      answerClaim(claimed, owner, place, task, context, warnings),
+    );
     if (config.ack === 'after-handler' && answer instanceof Promise) {
       inProgress.set(context.deliveryKey, answer);
       const forget = (): void => void inProgress.delete(context.deliveryKey);
