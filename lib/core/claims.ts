@@ -1,4 +1,5 @@
-import { isTerminalStatus, type ClaimResult, type MaybePromise, type WatchRequest } from './dedupe.js';
+import { isTerminalStatus, type ClaimResult, type WatchRequest } from './dedupe.js';
+import type { MaybePromise } from './maybe.js';
 import { createLeaseKeeper } from './leases.js';
 import { andThen } from './maybe.js';
 import type { ReceiverConfig } from './options.js';

@@ -1,4 +1,7 @@
+import type { MaybePromise } from './maybe.js';
 import type { Platform } from './platform.js';
+
+export type { MaybePromise } from './maybe.js';
 import type { PiapiTask } from './types.js';
 
 const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed']);
@@ -7,7 +10,6 @@ const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed']);
 export function isTerminalStatus(status: string): boolean {
   return TERMINAL_STATUSES.has(status);
 }
-
 
 /**
  * The key a delivery is deduplicated under: a 32-character hash, so a huge

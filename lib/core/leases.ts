@@ -1,4 +1,4 @@
-import type { MaybePromise } from './dedupe.js';
+import type { MaybePromise } from './maybe.js';
 
 /** The leases this instance holds while their handlers run, renewed together. */
 export interface LeaseKeeper {

@@ -1,9 +1,9 @@
 import { ACCEPTED, DUPLICATE, rejectionAnswer, type ReceiverAnswer } from './answers.js';
 import { createClaims } from './claims.js';
-import { deliveryKey, isTerminalStatus, type ClaimResult, type MaybePromise } from './dedupe.js';
+import { deliveryKey, isTerminalStatus, type ClaimResult } from './dedupe.js';
 import { PiapiWebhookRejection, PiapiWebhookWatchError, type StoreOperation } from './errors.js';
 import { runHandler } from './run-handler.js';
-import { andThen, callSafely } from './maybe.js';
+import { andThen, callSafely, type MaybePromise } from './maybe.js';
 import type { ReceiverConfig, WebhookOutcome } from './options.js';
 import type { Platform } from './platform.js';
 import { createScheduler, type PendingHandler, type Scheduler } from './scheduler.js';

@@ -1,4 +1,4 @@
-import type { MaybePromise } from './dedupe.js';
+import type { MaybePromise } from './maybe.js';
 import { PiapiWebhookStoreError, type StoreOperation } from './errors.js';
 import { isThenable } from './maybe.js';
 import { startTimer } from './timers.js';

@@ -1,4 +1,4 @@
-import type { MaybePromise } from '../../core/dedupe.js';
+import type { MaybePromise } from '../../core/maybe.js';
 import { PiapiWebhookConfigError } from '../../core/errors.js';
 import { describe, nonNegativeInteger, positiveNumber } from '../../core/option-checks.js';
 import { checkDialect, tableNames, type SqlDialect } from './schema.js';
