@@ -87,12 +87,12 @@ export async function waitFor(
   }
 }
 
+/** The complete lines of a JSON-lines log: one an app is writing right now has no newline yet, and waits for the next read. */
 function readLines<T>(file: string): T[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as T);
+  const lines = readFileSync(file, 'utf8').split('\n');
+  lines.pop();
+  return lines.filter(Boolean).map((line) => JSON.parse(line) as T);
 }
 
 export class Rig {

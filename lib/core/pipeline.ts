@@ -1,43 +1,34 @@
 import { ACCEPTED, DUPLICATE, rejectionAnswer, type ReceiverAnswer } from './answers.js';
 import { createClaims } from './claims.js';
-import { deliveryKey, isTerminalStatus, type ClaimResult } from './dedupe.js';
+import { deliveryKey } from './dedupe.js';
 import { PiapiWebhookRejection, PiapiWebhookWatchError, type StoreOperation } from './errors.js';
-import { runHandler } from './run-handler.js';
 import { andThen, callSafely, type MaybePromise } from './maybe.js';
 import type { ReceiverConfig, WebhookOutcome } from './options.js';
 import type { Platform } from './platform.js';
 import { createScheduler, type PendingHandler, type Scheduler } from './scheduler.js';
+import { createSettlement, type DeliverOutcome } from './settlement.js';
 import { createStoreGuard, StoreFailure } from './store-guard.js';
 import type { PiapiNotification, PiapiTask, PiapiWebhookContext, TaskSource } from './types.js';
+import { createVerification, type Confirmation } from './verification.js';
 
-/** What `deliver()` (and each recovered task) came to. */
-export type DeliverOutcome =
-  /** `onTask` ran and succeeded. */
-  | { readonly status: 'handled'; readonly task: PiapiTask; readonly context: PiapiWebhookContext }
-  /** Already handled (by this or another instance): `onTask` did not run. */
-  | { readonly status: 'duplicate'; readonly task: PiapiTask }
-  /** Another instance holds a live lease on it and is handling it now. */
-  | { readonly status: 'in_progress'; readonly task: PiapiTask }
-  /** `onTask` failed or timed out; the claim was released, so it can be retried. */
+export type { DeliverOutcome } from './settlement.js';
+export type { Confirmation } from './verification.js';
+
+/** What happens to a delivery before its handler, decided once (see `decide`). */
+type Decision =
+  /** Refused before its handler: no place (overloaded, draining), or a store full of live keys. */
+  | { readonly kind: 'refused'; readonly reason: 'overloaded' | 'draining' | 'store_full' }
+  /** Another owner holds a live lease on it. */
+  | { readonly kind: 'in_progress' }
+  /** Its handler has already succeeded. */
+  | { readonly kind: 'duplicate' }
+  /** Claimed by `owner`, in `place`: run it, with the claim's attempt in `context`. */
   | {
-      readonly status: 'failed';
-      readonly task: PiapiTask;
+      readonly kind: 'run';
+      readonly place: PendingHandler;
+      readonly owner: string;
       readonly context: PiapiWebhookContext;
-      readonly error: unknown;
-    }
-  /** Refused before `onTask`, with the same stable reason a webhook would get. */
-  | {
-      readonly status: 'rejected';
-      readonly reason: PiapiWebhookRejection['reason'];
-      readonly message: string;
-      readonly task?: PiapiTask;
     };
-
-/** What `recovery.verify` found when it asked PiAPI about a webhook's task. */
-export type Confirmation =
-  | { readonly kind: 'confirmed'; readonly task: PiapiTask }
-  | { readonly kind: 'refused' }
-  | { readonly kind: 'unavailable' };
 
 /** The part of the receiver after the HTTP checks, shared by webhooks, `deliver()` and the recovery. */
 export interface Pipeline {
@@ -74,7 +65,7 @@ export function createPipeline(
   platform: Platform,
   confirm?: (task: PiapiTask) => Promise<Confirmation>,
 ): Pipeline {
-  const { onOutcome, onTask, onError, store, logger } = config;
+  const { onOutcome, onError, store, logger } = config;
   const scheduler = createScheduler(config.maxConcurrency, config.maxQueue);
   // Outcomes are built only for someone who listens: a delivery allocates as little as it can.
   const observed = onOutcome !== undefined;
@@ -140,85 +131,8 @@ export function createPipeline(
     return `${ownerPrefix}.${owners}`;
   }
 
-  /** After the handler: records the delivery done, or frees it for a retry; then gives its place back and tells `done`. */
-  function settleHandled(
-    place: PendingHandler,
-    task: PiapiTask,
-    context: PiapiWebhookContext,
-    owner: string,
-    succeeded: boolean,
-    error: unknown,
-    done: ((result: DeliverOutcome) => void) | undefined,
-  ): void {
-    if (succeeded) {
-      void andThen(claims.complete(task, context, owner), (ok) => {
-        if (!ok)
-          logger.warn(
-            { taskId: task.task_id },
-            '[piapi-webhook] handled a delivery whose lease another instance had taken over',
-          );
-        scheduler.finish(place);
-        done?.({ status: 'handled', task, context });
-      });
-      return;
-    }
-    reportError(error, task, context);
-    // Free the key, so that PiAPI's retry or the recovery runs it again.
-    void andThen(claims.release(task, context, owner), () => {
-      scheduler.finish(place);
-      done?.({ status: 'failed', task, context, error });
-    });
-  }
-
-  /** Runs the handler in its place, keeps its lease, then records done or releases; `done`, when given, gets the result. */
-  function execute(
-    place: PendingHandler,
-    task: PiapiTask,
-    context: PiapiWebhookContext,
-    owner: string,
-    done?: (result: DeliverOutcome) => void,
-  ): void {
-    scheduler.start(() =>
-      runHandler(onTask, task, context, config.handlerTimeoutMs, (succeeded, error) =>
-        settleHandled(place, task, context, owner, succeeded, error, done),
-      ),
-    );
-  }
-
-  /** Gives the place and the claim back, and refuses with `reason`. */
-  function refuseClaimed(
-    place: PendingHandler,
-    owner: string,
-    context: PiapiWebhookContext,
-    task: PiapiTask,
-    reason: PiapiWebhookRejection['reason'],
-  ): PiapiWebhookRejection {
-    scheduler.cancel(place);
-    void claims.release(task, context, owner);
-    return new PiapiWebhookRejection(reason);
-  }
-
-  /** Asks PiAPI to confirm a terminal webhook (`recovery.verify`), and swaps in its own copy. */
-  function confirmed(
-    place: PendingHandler,
-    owner: string,
-    task: PiapiTask,
-    context: PiapiWebhookContext,
-  ): MaybePromise<PiapiTask> {
-    if (confirm === undefined || context.source !== 'webhook' || !isTerminalStatus(task.status)) return task;
-    // A lookup that throws is one that could not be made: PiAPI is asked to retry, and the claim is given back.
-    const lookup = confirm(task).catch((): Confirmation => ({ kind: 'unavailable' }));
-    return lookup.then((confirmation) => {
-      if (confirmation.kind === 'confirmed') return confirmation.task;
-      throw refuseClaimed(
-        place,
-        owner,
-        context,
-        task,
-        confirmation.kind === 'refused' ? 'unverified' : 'verify_unavailable',
-      );
-    });
-  }
+  const { execute, giveBack } = createSettlement(config, scheduler, claims, reportError);
+  const confirmed = createVerification(confirm, giveBack);
 
   function emitRejected({ reason, statusCode, message }: PiapiWebhookRejection, task?: PiapiTask): void {
     emit(
@@ -258,24 +172,41 @@ export function createPipeline(
     );
   }
 
-  /** The HTTP answer once the claim is known. */
-  function answerClaim(
-    claimed: ClaimResult,
-    owner: string,
-    place: PendingHandler,
+  /**
+   * Decides, once, what happens to a delivery before its handler: a place in the
+   * scheduler (held before the claim, so that a full queue refuses a delivery
+   * without claiming it), then the claim. Each edge maps the decision: to an HTTP
+   * answer (`answer`), or to a {@link DeliverOutcome} (`run`).
+   */
+  function decide(task: PiapiTask, context: PiapiWebhookContext): MaybePromise<Decision> {
+    const place = scheduler.reserve(task.task_id, task.status, context.deliveryKey);
+    if (typeof place === 'string') return { kind: 'refused', reason: place };
+    const owner = nextOwner();
+    return andThen(claims.claim(task, context, owner), (claimed): Decision => {
+      if (claimed.state === 'claimed') {
+        return { kind: 'run', place, owner, context: withAttempt(context, claimed.attempt) };
+      }
+      scheduler.cancel(place);
+      if (claimed.state === 'full') return { kind: 'refused', reason: 'store_full' };
+      return { kind: claimed.state === 'done' ? 'duplicate' : 'in_progress' };
+    });
+  }
+
+  /** The HTTP answer to a decision. */
+  function answerDecision(
+    decision: Decision,
     task: PiapiTask,
     context: PiapiWebhookContext,
     warnings: readonly string[],
   ): MaybePromise<ReceiverAnswer> {
-    if (claimed.state !== 'claimed') {
-      scheduler.cancel(place);
-      if (claimed.state === 'full') return rejection('store_full', task);
-      // Under ack 'after-handler' the other instance's answer is not known yet: ask PiAPI to come back.
-      if (claimed.state === 'in_progress' && config.ack === 'after-handler') return rejection('in_progress', task);
+    if (decision.kind === 'refused') return rejection(decision.reason, task);
+    // Under ack 'after-handler' the other instance's answer is not known yet: ask PiAPI to come back.
+    if (decision.kind === 'in_progress' && config.ack === 'after-handler') return rejection('in_progress', task);
+    if (decision.kind !== 'run') {
       if (observed) emit({ type: 'duplicate', statusCode: 200, task, context });
       return DUPLICATE;
     }
-    const attempted = withAttempt(context, claimed.attempt);
+    const { place, owner, context: attempted } = decision;
     return andThen(confirmed(place, owner, task, attempted), (confirmedTask) =>
       acknowledge(place, confirmedTask, attempted, owner, warnings),
     );
@@ -293,13 +224,7 @@ export function createPipeline(
         return answer;
       });
     }
-    // Held before the claim, so that a full queue refuses a delivery without claiming it.
-    const place = scheduler.reserve(task.task_id, task.status, context.deliveryKey);
-    if (typeof place === 'string') return rejection(place, task);
-    const owner = nextOwner();
-    const answer = andThen(claims.claim(task, context, owner), (claimed) =>
-      answerClaim(claimed, owner, place, task, context, warnings),
-    );
+    const answer = andThen(decide(task, context), (decision) => answerDecision(decision, task, context, warnings));
     if (config.ack === 'after-handler' && answer instanceof Promise) {
       inProgress.set(context.deliveryKey, answer);
       const forget = (): void => void inProgress.delete(context.deliveryKey);
@@ -337,28 +262,18 @@ export function createPipeline(
       const task = notification.data;
       const key = deliveryKey(task, notification.timestamp, platform);
       const context = contextFor(notification, config.now(), key, source);
-      const place = scheduler.reserve(task.task_id, task.status, key);
-      if (typeof place === 'string') {
-        const refused = new PiapiWebhookRejection(place);
+      const decision = await decide(task, context);
+      if (decision.kind === 'refused') {
+        const refused = new PiapiWebhookRejection(decision.reason);
         emitRejected(refused, task);
-        return { status: 'rejected', reason: place, message: refused.message, task };
+        return { status: 'rejected', reason: decision.reason, message: refused.message, task };
       }
-      const owner = nextOwner();
-      const claimed = await claims.claim(task, context, owner);
-      if (claimed.state !== 'claimed') {
-        scheduler.cancel(place);
-        if (claimed.state === 'full')
-          return {
-            status: 'rejected',
-            reason: 'store_full',
-            message: new PiapiWebhookRejection('store_full').message,
-            task,
-          };
-        if (claimed.state === 'in_progress') return { status: 'in_progress', task };
+      if (decision.kind === 'in_progress') return { status: 'in_progress', task };
+      if (decision.kind === 'duplicate') {
         emit({ type: 'duplicate', statusCode: 200, task, context });
         return { status: 'duplicate', task };
       }
-      const attempted = withAttempt(context, claimed.attempt);
+      const { place, owner, context: attempted } = decision;
       const result = await new Promise<DeliverOutcome>((resolve) => execute(place, task, attempted, owner, resolve));
       if (result.status === 'handled') emit(accepted(task, attempted, warnings));
       return result;
