@@ -1,7 +1,8 @@
 /**
  * A failed handler under `ack: 'immediate'` (issue 18, item 14): the claim is
  * released, so a later copy (PiAPI's re-send of a terminal status, or the
- * recovery) is handled again with `ctx.attempt` 2; and the README says so.
+ * recovery) is handled again with `ctx.attempt` 2; and the documentation's ack table
+ * (docs/dedupe-and-leases.md, linked from the README) says so.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,9 +47,9 @@ describe("a failed handler under ack: 'immediate'", () => {
     expect((await post()).headers['x-piapi-webhook-outcome']).toBe('duplicate');
   });
 
-  it('is described as it behaves in the README', () => {
-    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-    const row = readme.split('\n').find((line) => line.startsWith("| `'immediate'` (default)"));
+  it("is described as it behaves in the documentation's ack table", () => {
+    const page = readFileSync(join(__dirname, '..', '..', 'docs', 'dedupe-and-leases.md'), 'utf8');
+    const row = page.split('\n').find((line) => line.startsWith("| `'immediate'` (default)"));
     expect(row).toBeDefined();
     expect(row).not.toContain('stays claimed');
     expect(row).toContain('the claim is released');

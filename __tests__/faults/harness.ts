@@ -175,7 +175,7 @@ export class Rig {
     this.detach(instance);
   }
 
-  /** SIGTERM: the app runs the README's server.close() + drain(), then exits. */
+  /** SIGTERM: the app runs the server.close() + drain() of docs/dedupe-and-leases.md, then exits. */
   async stop(instance: Instance): Promise<void> {
     instance.child.kill('SIGTERM');
     await instance.exited;

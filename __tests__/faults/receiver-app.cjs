@@ -18,7 +18,7 @@ const env = process.env;
 const number = (name, fallback) => (env[name] === undefined || env[name] === '' ? fallback : Number(env[name]));
 const scale = number('FAULT_TIME_SCALE', 0.1);
 const failRate = number('FAULT_HANDLER_FAIL_RATE', 0);
-// FAULT_RECOVERY=0 runs without recovery (no watch, no sweep): the baseline the README compares with.
+// FAULT_RECOVERY=0 runs without recovery (no watch, no sweep): the baseline docs/guarantees.md compares with.
 const recovery = env.FAULT_RECOVERY !== '0';
 
 // Seeded per process, so a run's handler durations and failures can be replayed.
@@ -204,7 +204,7 @@ async function main() {
   });
 
   const server = app.listen(0, '127.0.0.1', () => process.send({ type: 'listening', port: server.address().port }));
-  // The README's shutdown, as written there.
+  // The shutdown of docs/dedupe-and-leases.md, as written there.
   process.on('SIGTERM', async () => {
     server.close();
     const { timedOut, pending } = await hook.drain(number('FAULT_DRAIN_MS', 25_000));

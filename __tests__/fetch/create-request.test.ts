@@ -19,7 +19,7 @@ describe('createRequest (piapi-webhook/testing)', () => {
     );
   });
 
-  it('drives a Fetch handler end to end, as the README shows', async () => {
+  it('drives a Fetch handler end to end, as docs/testing.md shows', async () => {
     const handled: string[] = [];
     const handle = piapiWebhookHandler({ secret: SECRET, onTask: (task) => void handled.push(task.task_id) });
     const notification = createNotification();

@@ -19,6 +19,16 @@ function sh(command: string, args: string[], cwd: string): string {
 
 jest.setTimeout(240_000);
 
+/** README.md, then every page of docs/ in name order: the snippets they mark are checked wherever they live. */
+function documentation(): string {
+  const docs = join(ROOT, 'docs');
+  const pages = readdirSync(docs)
+    .filter((file) => file.endsWith('.md'))
+    .sort()
+    .map((file) => join(docs, file));
+  return [join(ROOT, 'README.md'), ...pages].map((page) => readFileSync(page, 'utf8')).join('\n');
+}
+
 describe('the packed tarball', () => {
   let dir: string;
   let tarball: string;
@@ -215,10 +225,9 @@ describe('the packed tarball', () => {
     }
   });
 
-  it("type-checks the README's TypeScript snippets as written, as CommonJS (no top-level await)", () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const snippets = [...readme.matchAll(/<!-- typecheck: (\S+) -->\n( *)```ts\n([\s\S]*?)\n\2```/g)];
-    expect(snippets.map(([, name]) => name)).toEqual(['quick-start.ts', 'redis-store.ts']);
+  it("type-checks the README's and docs/' TypeScript snippets as written, as CommonJS (no top-level await)", () => {
+    const snippets = [...documentation().matchAll(/<!-- typecheck: (\S+) -->\n( *)```ts\n([\s\S]*?)\n\2```/g)];
+    expect(snippets.map(([, name]) => name)).toEqual(['fastify.ts', 'quick-start.ts', 'redis-store.ts']);
     const project = join(dir, 'readme-snippets');
     mkdirSync(project);
     for (const [, name, indent, code] of snippets) {
@@ -243,7 +252,11 @@ describe('the packed tarball', () => {
       types: ['node'],
       typeRoots: [join(modules, '@types')],
       // The consumer project installs express and the package; the types come from this repository.
-      paths: { express: [join(modules, '@types', 'express')], redis: [join(modules, 'redis')] },
+      paths: {
+        express: [join(modules, '@types', 'express')],
+        redis: [join(modules, 'redis')],
+        fastify: [join(modules, 'fastify')],
+      },
     };
     writeFileSync(
       join(project, 'tsconfig.json'),
@@ -284,9 +297,8 @@ describe('the packed tarball', () => {
     }
   });
 
-  it("passes the README's testing section, run as written", () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const files = [...readme.matchAll(/<!-- file: (\S+) -->\n```js\n([\s\S]*?)```/g)];
+  it("passes the documentation's testing example (docs/testing.md), run as written", () => {
+    const files = [...documentation().matchAll(/<!-- file: (\S+) -->\n```js\n([\s\S]*?)```/g)];
     expect(files.map(([, name]) => name)).toEqual(['app.js', 'webhook.test.js']);
     const project = join(dir, 'readme-example');
     mkdirSync(project);

@@ -2,7 +2,7 @@
  * Every option's default, in one literal: `piapiWebhook`'s own, `recovery`'s,
  * `memoryStore`'s and the Redis stores' (`redisStore`, `upstashStore`), and the Fastify plugin's own. The parsers read them from here and nowhere else, and
  * `__tests__/core/defaults.test.ts` checks that each option's TSDoc
- * `@defaultValue` and the README's tables say the same.
+ * `@defaultValue` and the options tables of the README and docs/ say the same.
  *
  * Options whose default is behaviour rather than a value (`onError` logs,
  * `store` is a `memoryStore()`, `logger` is `console`, `now` is `Date.now`,

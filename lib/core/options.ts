@@ -137,7 +137,7 @@ export interface PiapiWebhookOptions {
   /**
    * Turns on recovery through PiAPI's get-task API: lost notifications are
    * fetched, and failed terminal deliveries re-run, until `maxAgeSeconds`.
-   * See {@link RecoveryOptions} and the README's "What is guaranteed".
+   * See {@link RecoveryOptions} and docs/guarantees.md.
    * @defaultValue off
    */
   recovery?: RecoveryOptions;

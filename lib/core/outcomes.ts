@@ -38,7 +38,7 @@ export type WebhookOutcome =
   | {
       /**
        * The dedupe store failed or timed out. Not an answer of its own: the
-       * delivery is still handled (see the README), and another outcome follows.
+       * delivery is still handled (see docs/stores.md, "When the store fails"), and another outcome follows.
        */
       readonly type: 'store_error';
       readonly operation: StoreOperation;

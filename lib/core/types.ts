@@ -1,7 +1,7 @@
 /**
  * The shapes PiAPI sends. Only `task_id`, `model`, `task_type` and `status` are
  * guaranteed; every other documented field is optional because PiAPI omits or
- * changes some of them per model and over time (see the README).
+ * changes some of them per model and over time (see docs/api.md).
  *
  * The schema in `lib/schema/` is the source of truth for this shape (the
  * validators are generated from it); `__tests__/core/schema-types.test.ts` fails
@@ -76,7 +76,7 @@ export interface PiapiWebhookContext {
   readonly timestamp: number;
   /** When the middleware accepted the delivery, in milliseconds from the `now` clock. */
   readonly receivedAt: number;
-  /** The key this delivery was deduplicated under: a fixed-size hash (see the README's dedupe section). */
+  /** The key this delivery was deduplicated under: a fixed-size hash (see docs/dedupe-and-leases.md). */
   readonly deliveryKey: string;
   /** Where the task came from: a webhook, the get-task recovery, or your own `deliver()` call. */
   readonly source: TaskSource;

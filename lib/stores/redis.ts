@@ -25,7 +25,7 @@ export type RedisStoreOptions = ScriptStoreOptions;
  * to the middleware's `onError`: a client without one crashes the process when
  * Redis goes away. While Redis is down or slow, the middleware handles
  * deliveries deduped in its own process, reports it, and records them in Redis
- * once the client is `'ready'` again (see the README).
+ * once the client is `'ready'` again (see docs/stores.md, "When the store fails").
  *
  * A Redis Cluster client (node-redis `createCluster`, ioredis `Cluster`) works
  * too: all of the store's keys then share one hash slot, so that every step
