@@ -166,6 +166,7 @@ describe('fault suite, serverless shape', () => {
               .slice(-4000),
           };
           results.push(result);
+          console.log(`serverless (${ack}, ${store}): takeovers after the kill, by source`, result.takeovers);
           if (
             result.lost.length > 0 ||
             result.duplicatesOutsideCrashWindow.length > 0 ||
