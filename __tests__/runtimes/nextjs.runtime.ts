@@ -90,9 +90,11 @@ describe('the Next.js example with the packed tarball', () => {
     await server?.stop();
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    /* eslint-disable @typescript-eslint/no-unnecessary-condition -- unset when beforeAll failed early */
     await piapi?.close();
     await bridge?.close();
     await redis?.stop();
+    /* eslint-enable @typescript-eslint/no-unnecessary-condition */
   });
 
   const hook = (): string => `${server.url}/api/piapi/webhook`;
