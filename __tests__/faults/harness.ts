@@ -13,6 +13,7 @@ import { PostgresServer } from '../helpers/postgres-server.js';
 import { Proxy } from '../helpers/proxy.js';
 import { RedisCluster } from '../helpers/redis-cluster.js';
 import { RedisServer } from '../helpers/redis-server.js';
+import { UpstashBridge } from '../helpers/upstash-bridge.js';
 
 const APP = join(__dirname, 'receiver-app.cjs');
 const BUILT = resolve(__dirname, '..', '..', 'dist', 'cjs', 'index.js');
@@ -23,8 +24,11 @@ export const DEADLINE_MS = 120_000;
 
 export interface RigOptions {
   ack: 'immediate' | 'after-handler';
-  /** `sql-postgres`: sqlStore on a private Postgres (through pg); `sql-sqlite`: on a WAL file shared by the instances (better-sqlite3). */
-  store: 'memory' | 'redis' | 'sql-postgres' | 'sql-sqlite';
+  /**
+   * `sql-postgres`: sqlStore on a private Postgres (through pg); `sql-sqlite`: on a WAL file shared by the instances
+   * (better-sqlite3); `upstash`: upstashStore through an UpstashBridge over a private redis-server (apps that know it).
+   */
+  store: 'memory' | 'redis' | 'upstash' | 'sql-postgres' | 'sql-sqlite';
   /** A `-cluster` client runs on a 3-node Redis Cluster instead of one redis-server. */
   redisClient?: 'node-redis' | 'ioredis' | 'node-redis-cluster' | 'ioredis-cluster';
   seed: number;
@@ -111,19 +115,24 @@ export class Rig {
     readonly proxy: Proxy,
     readonly redis: RedisServer | RedisCluster | undefined,
     readonly postgres: PostgresServer | undefined,
+    readonly upstash: UpstashBridge | undefined,
   ) {}
 
   static async start(options: RigOptions): Promise<Rig> {
     if (!existsSync(BUILT)) throw new Error(`${BUILT} is missing: run \`npm run build\` first (npm test does).`);
     const redis =
-      options.store !== 'redis'
+      options.store !== 'redis' && options.store !== 'upstash'
         ? undefined
         : options.redisClient?.endsWith('-cluster')
           ? await RedisCluster.start()
           : await RedisServer.start();
     const postgres = options.store === 'sql-postgres' ? await PostgresServer.start() : undefined;
+    const upstash =
+      options.store === 'upstash' && redis !== undefined
+        ? await UpstashBridge.start(redis.url, 'fault-suite-upstash-token')
+        : undefined;
     const piapi = await FakePiapi.start({ apiKey: API_KEY, timeScale: 0.1, seed: options.seed });
-    return new Rig(options, piapi, await Proxy.start(), redis, postgres);
+    return new Rig(options, piapi, await Proxy.start(), redis, postgres, upstash);
   }
 
   /** Starts one more app instance, waits until it listens, and puts it behind the proxy. */
@@ -135,6 +144,8 @@ export class Rig {
       FAULT_REDIS_CLIENT: this.options.redisClient ?? 'node-redis',
       REDIS_URL: this.redis?.url ?? '',
       SQL_URL: this.postgres?.url ?? join(this.dir, 'store.sqlite'),
+      UPSTASH_URL: this.upstash?.url ?? '',
+      UPSTASH_TOKEN: this.upstash?.token ?? '',
       PIAPI_URL: this.piapi.url,
       PIAPI_API_KEY: API_KEY,
       PIAPI_WEBHOOK_SECRET: SECRET,
@@ -237,6 +248,7 @@ export class Rig {
     }
     await this.proxy.close();
     await this.piapi.close();
+    await this.upstash?.close();
     await this.redis?.stop();
     await this.postgres?.destroy();
     rmSync(this.dir, { recursive: true, force: true });

@@ -31,9 +31,8 @@ const failRate = number('FAULT_HANDLER_FAIL_RATE', 0);
 
 /**
  * One store per invocation, by FAULT_STORE: `{ store, close }`. A store added to
- * the package adds an entry here (and its server to harness.ts), e.g.
- *   upstash: async () => ({ store: upstashStore(new Redis({ url, token })), close: async () => {} }),
- *   sql: async () => { const pool = …; return { store: sqlStore(pool), close: () => pool.end() }; },
+ * the package adds an entry here (and its server to harness.ts). `setup` is the
+ * deploy step (a migration), run once before the app listens.
  */
 const stores = {
   async redis() {
@@ -44,7 +43,46 @@ const stores = {
     await client.connect();
     return { store: redisStore(client), close: () => client.quit().catch(() => client.destroy()) };
   },
+  // The real @upstash/redis client, over HTTP to the harness's UpstashBridge: nothing to connect or close.
+  async upstash() {
+    const { upstashStore } = require(path.join(root, 'dist/cjs/upstash.js'));
+    const { Redis } = require('@upstash/redis');
+    const client = new Redis({ url: env.UPSTASH_URL, token: env.UPSTASH_TOKEN });
+    return { store: upstashStore(client), close: async () => {} };
+  },
+  // A connection per invocation, as a function without a pooler would open one.
+  async 'sql-postgres'() {
+    const { sqlStore } = require(path.join(root, 'dist/cjs/sql.js'));
+    const client = new (require('pg').Client)({ connectionString: env.SQL_URL });
+    client.on('error', (error) => console.error('pg:', error.message));
+    await client.connect();
+    const store = sqlStore({
+      dialect: 'postgres',
+      query: (sql, params) => client.query(sql, params).then((r) => r.rows),
+    });
+    return { store, close: () => client.end() };
+  },
+  async 'sql-sqlite'() {
+    const { sqlStore } = require(path.join(root, 'dist/cjs/sql.js'));
+    const db = new (require('better-sqlite3'))(env.SQL_URL, { timeout: 10_000 });
+    db.pragma('journal_mode = WAL');
+    const query = (sql, params) => {
+      const statement = db.prepare(sql);
+      return statement.reader ? statement.all(params) : (statement.run(params), []);
+    };
+    return { store: sqlStore({ dialect: 'sqlite', query }), close: async () => db.close() };
+  },
 };
+/** The deploy step: create the SQL tables before the first invocation. */
+async function setup() {
+  if (!env.FAULT_STORE.startsWith('sql-')) return;
+  const { store, close } = await stores[env.FAULT_STORE]();
+  try {
+    await store.setup();
+  } finally {
+    await close();
+  }
+}
 const openStore = stores[env.FAULT_STORE];
 if (openStore === undefined) {
   console.error(`serverless-app: FAULT_STORE=${env.FAULT_STORE} is not one of ${Object.keys(stores).join(', ')}`);
@@ -216,4 +254,10 @@ async function serve(req, res) {
 }
 
 const server = http.createServer((req, res) => void serve(req, res));
-server.listen(0, '127.0.0.1', () => process.send({ type: 'listening', port: server.address().port }));
+setup().then(
+  () => server.listen(0, '127.0.0.1', () => process.send({ type: 'listening', port: server.address().port })),
+  (error) => {
+    console.error('setup failed:', error);
+    process.exit(1);
+  },
+);

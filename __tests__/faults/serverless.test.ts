@@ -9,7 +9,8 @@
  * none handled twice beyond the handlers the kill cut short.
  */
 import { join } from 'node:path';
-import { describeWithRedis } from '../helpers/redis-server.js';
+import { postgresAvailable } from '../helpers/postgres-server.js';
+import { redisAvailable } from '../helpers/redis-server.js';
 import { countDuplicates, countTakeovers, summaryTable, type ScenarioResult } from './report.js';
 import { DEADLINE_MS, Rig, waitFor, type Instance, type RigOptions } from './harness.js';
 
@@ -21,10 +22,17 @@ const CRON_EVERY_MS = 1000;
 /** Down this long (real ms): ≈30 s of PiAPI time, past its ≈10 s of retries. */
 const DOWN_MS = 3000;
 /**
- * The stores this shape runs on. Adding one: its factory in serverless-app.cjs's
- * `stores`, its server in the harness, and its name here.
+ * The stores this shape runs on, each when its server can be started here. Adding
+ * one: its factory in serverless-app.cjs's `stores`, its server in the harness,
+ * and its name here. `upstash` is the real `@upstash/redis` client against an
+ * UpstashBridge over a redis-server; `sql-sqlite` is one WAL file that every
+ * invocation opens and closes.
  */
-const STORES = ['redis'] as const;
+const STORES: ReadonlyArray<RigOptions['store']> = [
+  ...(redisAvailable ? (['redis', 'upstash'] as const) : []),
+  ...(postgresAvailable ? (['sql-postgres'] as const) : []),
+  'sql-sqlite',
+];
 const results: ScenarioResult[] = [];
 
 jest.setTimeout(DEADLINE_MS * 2 + 60_000);
@@ -87,7 +95,7 @@ function startScheduler(rig: Rig) {
   };
 }
 
-describeWithRedis('fault suite, serverless shape', () => {
+describe('fault suite, serverless shape', () => {
   afterAll(() => {
     if (results.length > 0)
       console.log(`Serverless fault suite (seed ${SEED}, ${TASKS} tasks):\n${summaryTable(results)}`);
@@ -158,6 +166,7 @@ describeWithRedis('fault suite, serverless shape', () => {
               .slice(-4000),
           };
           results.push(result);
+          console.log(`serverless (${ack}, ${store}): takeovers after the kill, by source`, result.takeovers);
           if (
             result.lost.length > 0 ||
             result.duplicatesOutsideCrashWindow.length > 0 ||

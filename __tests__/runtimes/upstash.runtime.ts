@@ -8,7 +8,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createNotification, deliveryHeaders } from '../../lib/testing/index.js';
+import { Redis } from '@upstash/redis';
+import { piapiWebhookHandler } from '../../lib/fetch/index.js';
+import { createFakePiapi, createNotification, deliveryHeaders, type FakePiapi } from '../../lib/testing/index.js';
+import { upstashStore } from '../../lib/upstash.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { UpstashBridge } from '../helpers/upstash-bridge.js';
 import { consumerProject, packTarball, runtimeBinaries } from './install';
@@ -20,7 +23,13 @@ const INSTALL_DEADLINE_MS = 15 * 60_000;
 /** Before 2025-06-01, workerd refuses eval and new Function even at start-up, as Workers did then. */
 const COMPATIBILITY_DATE = '2024-09-23';
 
-function workerdConfig(port: number, bindings: Record<string, string>): string {
+const API_KEY = 'upstash-runtime-api-key';
+
+/**
+ * The worker under test on `port`; on `triggerPort`, a test-only worker that fires
+ * genuine scheduled events at it through a service binding (scheduled-trigger.mjs).
+ */
+function workerdConfig(port: number, triggerPort: number, bindings: Record<string, string>): string {
   const texts = Object.entries(bindings).map(([name, text]) => `(name = "${name}", text = "${text}")`);
   // The default "internet" service reaches public addresses only: the bridge listens on loopback.
   return `using Workerd = import "/workerd/workerd.capnp";
@@ -28,9 +37,21 @@ function workerdConfig(port: number, bindings: Record<string, string>): string {
 const config :Workerd.Config = (
   services = [
     (name = "main", worker = .worker),
+    (name = "trigger", worker = .trigger),
     (name = "internet", network = (allow = ["public", "private", "local"])),
   ],
-  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
+  sockets = [
+    (name = "http", address = "127.0.0.1:${port}", http = (), service = "main"),
+    (name = "cron", address = "127.0.0.1:${triggerPort}", http = (), service = "trigger"),
+  ],
+);
+
+# Experimental, hence \`workerd serve --experimental\`: only this test-only worker has the flag.
+const trigger :Workerd.Worker = (
+  modules = [(name = "trigger", esModule = embed "scheduled-trigger.mjs")],
+  compatibilityDate = "${COMPATIBILITY_DATE}",
+  compatibilityFlags = ["service_binding_extra_handlers"],
+  bindings = [(name = "APP", service = "main")],
 );
 
 const worker :Workerd.Worker = (
@@ -47,10 +68,13 @@ describe('upstashStore from the packed tarball, through the Upstash REST bridge'
   let bin: string;
   let redis: RedisServer;
   let bridge: UpstashBridge;
+  let piapi: FakePiapi;
 
   beforeAll(async () => {
     redis = await RedisServer.start();
     bridge = await UpstashBridge.start(redis.url);
+    // Webhooks off: a task it ends is known only through get-task, as when every webhook was lost.
+    piapi = await createFakePiapi({ apiKey: API_KEY, webhooks: false });
     const [tarball, binaries] = await Promise.all([packTarball(), runtimeBinaries()]);
     bin = binaries;
     dir = await consumerProject(tarball, ['@upstash/redis@^1.39']);
@@ -58,6 +82,7 @@ describe('upstashStore from the packed tarball, through the Upstash REST bridge'
 
   afterAll(async () => {
     rmSync(dir, { recursive: true, force: true });
+    await piapi.close();
     await bridge.close();
     await redis.stop();
   });
@@ -107,7 +132,8 @@ describe('upstashStore from the packed tarball, through the Upstash REST bridge'
     expect(bridge.total - before).toBeGreaterThanOrEqual(5);
   }
 
-  it('holds in workerd without nodejs_compat, where eval is refused: delivery, and a duplicate across instances', async () => {
+  /** workerd on the bundled upstash-worker.mjs, without nodejs_compat; its trigger worker's URL beside it. */
+  async function startWorkerd(prefix: string): Promise<{ server: RunningServer; trigger: string }> {
     const esbuildArgs = ['upstash-worker.mjs', '--bundle', '--format=esm', '--platform=neutral'];
     execFileSync(
       join(bin, 'esbuild'),
@@ -120,15 +146,61 @@ describe('upstashStore from the packed tarball, through the Upstash REST bridge'
       ],
       { cwd: dir },
     );
-    const port = await freePort();
-    writeFileSync(join(dir, 'upstash-worker.capnp'), workerdConfig(port, upstashEnv(`workerd${Math.random()}:`)));
-    server = await startSilentServer(
+    const [port, triggerPort] = [await freePort(), await freePort()];
+    const bindings = { ...upstashEnv(prefix), PIAPI_API_KEY: API_KEY, PIAPI_URL: piapi.url };
+    writeFileSync(join(dir, 'upstash-worker.capnp'), workerdConfig(port, triggerPort, bindings));
+    const started = await startSilentServer(
       join(bin, 'workerd'),
-      ['serve', 'upstash-worker.capnp'],
+      ['serve', '--experimental', 'upstash-worker.capnp'],
       dir,
       `http://127.0.0.1:${port}`,
     );
+    return { server: started, trigger: `http://127.0.0.1:${triggerPort}` };
+  }
+
+  it('holds in workerd without nodejs_compat, where eval is refused: delivery, and a duplicate across instances', async () => {
+    ({ server } = await startWorkerd(`workerd${Math.random()}:`));
     await expectDeliveryAndDuplicate(server.url);
+  });
+
+  it('recovers, in workerd without nodejs_compat, a watched task whose webhooks were lost from scheduled(), with ctx.waitUntil', async () => {
+    const prefix = `workerd-cron${Math.random()}:`;
+    const workerd = await startWorkerd(prefix);
+    server = workerd.server;
+    // Watched where it is created (another worker, or a server), in the same Upstash database.
+    const task = await piapi.createTask({ model: 'Qubico/flux1-dev', task_type: 'txt2img', input: { prompt: 'x' } });
+    const creator = piapiWebhookHandler({
+      secret: SECRET,
+      store: upstashStore(new Redis({ url: bridge.url, token: bridge.token }), { prefix }),
+      recovery: { apiKey: API_KEY, baseUrl: piapi.url, intervalSeconds: 0, checkAfterSeconds: 0.1 },
+      onTask: () => {
+        throw new Error('the creator only watches');
+      },
+    });
+    await creator.watch(task.task_id);
+    piapi.updateTask(task.task_id, { status: 'completed', output: { image_url: 'https://example.com/x.png' } });
+
+    // Each event is a cron tick: fired until one run's report has recovered the task.
+    const deadline = Date.now() + DEADLINE_MS;
+    let reports: Array<{ cron: string; recovered: string[] }> = [];
+    while (!reports.some((report) => report.recovered.includes(task.task_id))) {
+      if (Date.now() > deadline)
+        throw new Error(`scheduled() never recovered ${task.task_id}: ${JSON.stringify(reports)}`);
+      const fired = await fetch(`${workerd.trigger}/?cron=${encodeURIComponent('*/5 * * * *')}`);
+      expect(await fired.json()).toMatchObject({ outcome: 'ok' });
+      const before = reports.length;
+      const runDeadline = Date.now() + DEADLINE_MS;
+      // The run goes on in waitUntil after the event: its report arrives when it ends.
+      while (reports.length === before && Date.now() < runDeadline) {
+        reports = (await (await fetch(`${server.url}/reconciled`)).json()) as typeof reports;
+        if (reports.length === before) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    expect(reports.at(-1)?.cron).toBe('*/5 * * * *');
+    expect(await waitUntilHandled(server.url, task.task_id)).toEqual([task.task_id]);
+    expect(piapi.getRequests.some((request) => request.taskId === task.task_id && request.apiKey === API_KEY)).toBe(
+      true,
+    );
   });
 
   it('holds in Bun.serve: delivery, and a duplicate across instances', async () => {
