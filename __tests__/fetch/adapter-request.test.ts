@@ -91,7 +91,7 @@ describe('piapiWebhookHandler and a server adapter’s own Request', () => {
       headers: { 'content-type': 'application/json', 'content-length': '100', 'x-webhook-secret': SECRET },
       body: stream,
       duplex: 'half',
-    } as RequestInit);
+    });
     const response = await handle(request);
     expect(response.status).toBe(413);
     expect(meter.bytes).toBeLessThanOrEqual(1024 * 1024 + 2 * chunkSize);
