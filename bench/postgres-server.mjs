@@ -50,7 +50,10 @@ export async function startPostgres(prefix = []) {
   const init = spawnSync(...command('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--locale=C']), {
     encoding: 'utf8',
   });
-  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
+  if (init.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`initdb failed: ${init.stderr}`);
+  }
   const port = await freePort();
   const [server, serverArgs] = command('postgres', [
     '-D',
@@ -69,7 +72,12 @@ export async function startPostgres(prefix = []) {
     spawnSync(...command('pg_isready', ['-h', '127.0.0.1', '-p', String(port), '-q']), { stdio: 'ignore' }).status ===
     0;
   while (!ready()) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`postgres did not start on port ${port}`);
+    if (child.exitCode !== null || Date.now() > deadline) {
+      // Leave nothing behind: the bench goes on without this row.
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`postgres did not start on port ${port}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {
