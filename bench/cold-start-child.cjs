@@ -3,6 +3,9 @@
 //   express        require('express') alone: the yardstick
 //   fetch          import('piapi-webhook/fetch') + piapiWebhookHandler() + the first answer
 //   express-entry  require('express') (measured too), then require('piapi-webhook') + piapiWebhook() + the first answer
+//   fetch-upstash  as fetch, plus import('piapi-webhook/upstash') + upstashStore() (measured apart too), the first answer
+//                  claimed through that store; @upstash/redis itself is loaded, and its client made and used once,
+//                  before the clock starts
 // The clock starts after Node itself has started, which every scenario pays alike.
 const { performance } = require('node:perf_hooks');
 const { Readable, Writable } = require('node:stream');
@@ -47,6 +50,23 @@ function answerNode(hook) {
   });
 }
 
+/** The sha1 of the store's CLAIM script (lib/stores/redis-scripts.ts): a new key's claim answers [2, attempt 1]. */
+const CLAIM_SHA = '425f8b099765eaf3ae5838d1abbed8aed82b0150';
+
+/**
+ * A real @upstash/redis client whose requests are answered in-process, as Upstash's REST API answers
+ * them ({ result }), so that no network time is counted: CLAIM says claimed, every other script 1.
+ */
+async function upstashClient() {
+  const { Redis } = await import('@upstash/redis');
+  const redis = new Redis({
+    request: async ({ body }) => ({ result: Array.isArray(body) && body[1] === CLAIM_SHA ? [2, 1] : 1 }),
+  });
+  // Run the client's EVALSHA path once, so that its own first-call cost is not counted either.
+  await redis.evalsha('0'.repeat(40), ['warm-up'], []);
+  return redis;
+}
+
 async function main() {
   const scenario = process.argv[2];
   const times = {};
@@ -55,7 +75,7 @@ async function main() {
     require('express');
     times.express = performance.now() - start;
   }
-  if (scenario === 'fetch') {
+  if (scenario === 'fetch' || scenario === 'fetch-upstash') {
     // The platform hands the handler a Request: Node's fetch classes are loaded before the clock starts, as on a server that made one.
     const request = new Request('http://localhost/hook', { method: 'POST', headers, body });
     // So is Node's ESM loader (about 6 ms here), which an ESM app has started on its own files before it
@@ -63,9 +83,21 @@ async function main() {
     // hono/…) before this package: the first subpath export resolved in a process compiles about 3.5 ms
     // of Node's own code.
     (await import('./resolve.mjs')).resolve('hono/utils/body');
+    const redis = scenario === 'fetch-upstash' ? await upstashClient() : undefined;
     const start = performance.now();
     const { piapiWebhookHandler } = await import('piapi-webhook/fetch');
-    const response = await piapiWebhookHandler({ secret: SECRET, onTask })(request);
+    let store;
+    if (redis) {
+      const upstashStart = performance.now();
+      const { upstashStore } = await import('piapi-webhook/upstash');
+      store = upstashStore(redis);
+      times.upstash = performance.now() - upstashStart;
+      // The floor: what importing one more ES module costs at this point, whatever it holds (outside the clock above).
+      const emptyStart = performance.now();
+      await import('./empty-module.mjs');
+      times.emptyModule = performance.now() - emptyStart;
+    }
+    const response = await piapiWebhookHandler({ secret: SECRET, onTask, ...(store && { store }) })(request);
     if (response.status !== 200) throw new Error(`answered ${response.status}: ${await response.text()}`);
     times.piapi = performance.now() - start;
   }

@@ -32,8 +32,10 @@ function binDir() {
 /**
  * Starts a private Postgres (default settings but for the port and socket folder) and resolves
  * once it accepts connections. `postmasterPid()` names the process whose tree does its work.
+ * `prefix` (e.g. taskset) runs the postmaster, and so every process it forks, through it.
+ * Rejects at once, saying why, when no Postgres is installed.
  */
-export async function startPostgres() {
+export async function startPostgres(prefix = []) {
   const bin = binDir();
   const asRoot = userInfo().uid === 0;
   const command = (binary, args) =>
@@ -48,18 +50,34 @@ export async function startPostgres() {
   const init = spawnSync(...command('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--locale=C']), {
     encoding: 'utf8',
   });
-  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
+  if (init.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`initdb failed: ${init.stderr}`);
+  }
   const port = await freePort();
-  const child = spawn(
-    ...command('postgres', ['-D', data, '-k', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1']),
-    { stdio: 'ignore' },
-  );
+  const [server, serverArgs] = command('postgres', [
+    '-D',
+    data,
+    '-k',
+    dir,
+    '-p',
+    String(port),
+    '-c',
+    'listen_addresses=127.0.0.1',
+  ]);
+  const [first, ...rest] = [...prefix, server, ...serverArgs];
+  const child = spawn(first, rest, { stdio: 'ignore' });
   const deadline = Date.now() + 60_000;
   const ready = () =>
     spawnSync(...command('pg_isready', ['-h', '127.0.0.1', '-p', String(port), '-q']), { stdio: 'ignore' }).status ===
     0;
   while (!ready()) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`postgres did not start on port ${port}`);
+    if (child.exitCode !== null || Date.now() > deadline) {
+      // Leave nothing behind: the bench goes on without this row.
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`postgres did not start on port ${port}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {

@@ -1,13 +1,14 @@
 // npm run bench [-- --quick] [--rate n] [--duration s] [--rounds n] [--connections n] [--servers a,b] [--skip-memory] [--skip-cold-start] [--unpinned]
 //
 // Starts every server of servers/ that a group below names, each as its own
-// process on loopback (a redis-server of its own for the redisStore row), and
+// process on loopback (a redis-server of its own for the redisStore row, a Postgres
+// of its own for the sqlStore row, skipped with a reason where none is installed), and
 // offers each the same fixed load, below every server's capacity (autocannon's
 // overallRate, 2 000 deliveries/s by default), in alternating rounds (A B C … A B
 // C …), first with a unique delivery per request and then with one fixed
 // delivery (the duplicate path). Around each run it reads the server process's
-// CPU time (process.cpuUsage(), plus redis-server's from /proc for the Redis
-// row), and divides it by the 2xx answers: CPU per delivery. Requests/s cannot
+// CPU time (process.cpuUsage(), plus redis-server's or the whole Postgres server's
+// from /proc for the Redis and SQL rows), and divides it by the 2xx answers: CPU per delivery. Requests/s cannot
 // tell the fast servers apart (they, and the load generator, top out alike);
 // CPU per delivery can. Ratios are medians of per-round ratios, against their
 // targets. Then runs the memory and cold-start checks. A complete run writes
@@ -17,16 +18,25 @@
 // generator gets the others (taskset), so that neither steals the other's core.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { fixture } from 'piapi-webhook/testing';
 import { coldStart } from './cold-start.mjs';
+import { startPostgres } from './postgres-server.mjs';
+import { postgresCpuMicros, procCpuMicros } from './proc-cpu.mjs';
 import { startRedis } from './redis-server.mjs';
 import { SECRET } from './servers/listen.mjs';
 import { median, verdict } from './stats.mjs';
+
+/**
+ * The offered load of the sqlStore row and of the memory-store run it is paired with (servers named
+ * `<file>@<rate>`): below what sqlStore on Postgres sustains on the one CPU it shares with Postgres
+ * (about 800/s, busy machine), where the 2000/s of the other rows would measure it at saturation.
+ */
+const SQL_RATE = 500;
 
 /**
  * The tables of the report. In each, `subject` is compared with the other rows:
@@ -36,14 +46,25 @@ import { median, verdict } from './stats.mjs';
 const GROUPS = [
   {
     title: 'node:http, no framework',
-    note: "Each server is the whole node:http server: raw reads the body and answers (no secret, no JSON), node-handwritten is what a user writes by hand (secret `!==`, `JSON.parse`, answer, `setImmediate` handler), node-octokit is Octokit's createNodeMiddleware (an HMAC per delivery), node-piapi is `http.createServer(piapiWebhook(options))`. node-redis is node-piapi with redisStore (node-redis) on a redis-server of the bench's own, on the servers' CPU; its CPU per delivery counts redis-server's too.",
-    servers: ['raw', 'node-handwritten', 'node-octokit', 'node-piapi', 'node-redis'],
+    note:
+      "Each server is the whole node:http server: raw reads the body and answers (no secret, no JSON), node-handwritten is what a user writes by hand (secret `!==`, `JSON.parse`, answer, `setImmediate` handler), node-octokit is Octokit's createNodeMiddleware (an HMAC per delivery), node-piapi is `http.createServer(piapiWebhook(options))`. node-redis is node-piapi with redisStore (node-redis) on a redis-server of the bench's own, on the servers' CPU; its CPU per delivery counts redis-server's too. node-sql is node-piapi with sqlStore on a Postgres of the bench's own (default settings: synchronous commit), through a pg Pool of 10 with named statements (docs/sql.md), on the servers' CPU; its CPU per delivery counts the whole Postgres server's (postmaster, backends, WAL writer, …). " +
+      `It and node-piapi@${SQL_RATE} (the memory store) are offered ${SQL_RATE} deliveries/s, below what sqlStore sustains on the CPU it shares with Postgres, and are compared with each other only.`,
+    servers: [
+      'raw',
+      'node-handwritten',
+      'node-octokit',
+      'node-piapi',
+      'node-redis',
+      `node-piapi@${SQL_RATE}`,
+      `node-sql@${SQL_RATE}`,
+    ],
     subject: 'node-piapi',
     ratios: [
       { other: 'node-handwritten', label: 'hand-written', target: 0.85 },
       { other: 'node-octokit', label: 'Octokit', target: 1.1 },
       { other: 'raw' },
       { other: 'node-piapi', subject: 'node-redis', label: 'memory store', target: 0.6 },
+      { other: `node-piapi@${SQL_RATE}`, subject: `node-sql@${SQL_RATE}`, label: 'memory store', target: 0.5 },
     ],
   },
   {
@@ -87,7 +108,7 @@ const duration = Number(args.duration ?? (args.quick ? 1 : 5));
 const rounds = Number(args.rounds ?? (args.quick ? 1 : 7));
 const connections = Number(args.connections);
 const rate = Number(args.rate);
-const SERVERS = args.servers.split(',');
+let SERVERS = args.servers.split(',');
 // Read before pinning: afterwards this process sees only the CPUs it may use.
 const CPU_COUNT = availableParallelism();
 // Other work on the machine shows here: a load near or above the CPU count means noisy numbers.
@@ -112,9 +133,14 @@ const pinned = pinning();
 
 const serverPrefix = pinned ? ['taskset', '-c', String(pinned.serverCpu)] : [];
 
+/** A server's file in servers/: its name up to any `@<rate>`. */
+const fileOf = (name) => name.split('@')[0];
+/** The deliveries/s offered to a server: the `@<rate>` of its name, or --rate. */
+const rateOf = (name) => Number(name.split('@')[1] ?? rate);
+
 /** Starts one server process and resolves with its port once it listens. */
 function start(name, env) {
-  const file = new URL(`./servers/${name}.mjs`, import.meta.url).pathname;
+  const file = new URL(`./servers/${fileOf(name)}.mjs`, import.meta.url).pathname;
   const [command, ...argv] = [...serverPrefix, process.execPath, file];
   const child = spawn(command, argv, { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   // Every line after the first answers a CPU query (servers/cpu.mjs), in order.
@@ -129,30 +155,21 @@ function start(name, env) {
   });
 }
 
-/** Ticks per second of /proc's CPU times (USER_HZ): 100 on every Linux that matters, asked once. */
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** A process's CPU time so far (user + system, every thread), in µs, from /proc: 1/CLOCK_TICKS s resolution. */
-function procCpuMicros(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are 14th and 15th.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+/** The CPU time the database server of the Redis and SQL rows has used so far, in µs; 0 for the others. */
+function databaseCpuOf(server) {
+  if (fileOf(server.name) === 'node-redis' && redis) return procCpuMicros(redis.pid);
+  if (fileOf(server.name) === 'node-sql' && postgres) return postgresCpuMicros(postgres.postmasterPid());
+  return 0;
 }
 
-/** The CPU time the server has used so far, in µs; the Redis row's includes its redis-server's. */
-function cpuOf(server) {
-  const own = new Promise((resolve) => {
+/** The CPU time the server has used so far, in µs: `total` includes its database server's `database`. */
+async function cpuOf(server) {
+  const own = await new Promise((resolve) => {
     server.answers.push(resolve);
     server.child.stdin.write('cpu\n');
   });
-  return server.name === 'node-redis' && redis ? own.then((micros) => micros + procCpuMicros(redis.pid)) : own;
+  const database = databaseCpuOf(server);
+  return { total: own + database, database };
 }
 
 // A realistic ~1.5 KB notification: a completed Midjourney imagine task.
@@ -182,7 +199,7 @@ function drive({ name, port }, fixed, seconds = duration) {
     url: `http://127.0.0.1:${port}`,
     connections,
     duration: seconds,
-    overallRate: rate,
+    overallRate: rateOf(name),
     requests: [{ setupRequest }],
   });
 }
@@ -191,8 +208,15 @@ function drive({ name, port }, fixed, seconds = duration) {
 async function measure(server, fixed, seconds = duration) {
   const before = await cpuOf(server);
   const result = await drive(server, fixed, seconds);
-  const cpuMicros = (await cpuOf(server)) - before;
-  return { ...result, cpuMicros, perDelivery: cpuMicros / Math.max(1, result['2xx']) };
+  const after = await cpuOf(server);
+  const answered = Math.max(1, result['2xx']);
+  const cpuMicros = after.total - before.total;
+  return {
+    ...result,
+    cpuMicros,
+    perDelivery: cpuMicros / answered,
+    databasePerDelivery: (after.database - before.database) / answered,
+  };
 }
 
 const MODES = [
@@ -220,8 +244,26 @@ const memory = args['skip-memory']
 const coldStartReport = args['skip-cold-start'] ? '(skipped)' : await coldStart(args.quick ? 3 : 15);
 
 // The redisStore row's own redis-server, on the servers' CPU: its work is the server side's cost.
-const redis = SERVERS.includes('node-redis') ? await startRedis(serverPrefix) : undefined;
-const servers = await Promise.all(SERVERS.map((name) => start(name, redis ? { REDIS_URL: redis.url } : {})));
+const redis = SERVERS.some((name) => fileOf(name) === 'node-redis') ? await startRedis(serverPrefix) : undefined;
+// The same for the sqlStore row's Postgres. Without one (a CI image without postgresql), that row is
+// skipped with the reason, and the rest of the bench runs.
+let postgres;
+const skipped = [];
+if (SERVERS.some((name) => fileOf(name) === 'node-sql')) {
+  try {
+    postgres = await startPostgres(serverPrefix);
+  } catch (error) {
+    skipped.push(`node-sql (sqlStore on Postgres) skipped: ${error.message.replace(/\s+/g, ' ').trim()}`);
+    process.stderr.write(`${skipped.at(-1)}\n`);
+    // Its memory-store partner at the same rate has nothing left to be compared with.
+    SERVERS = SERVERS.filter((name) => fileOf(name) !== 'node-sql' && name !== `node-piapi@${SQL_RATE}`);
+  }
+}
+const servers = await Promise.all(
+  SERVERS.map((name) =>
+    start(name, { ...(redis && { REDIS_URL: redis.url }), ...(postgres && { SQL_URL: postgres.url }) }),
+  ),
+);
 const runs = Object.fromEntries(MODES.map(([mode]) => [mode, Object.fromEntries(SERVERS.map((name) => [name, []]))]));
 try {
   // A short unrecorded run each, so that no server is measured before the JIT has warmed it.
@@ -241,6 +283,7 @@ try {
 } finally {
   for (const { child } of servers) child.kill();
   redis?.stop();
+  postgres?.stop();
 }
 
 /** `b`'s CPU per delivery over `a`'s in each round (above 1: `a` spends less): neighbours in time, so drift cancels. */
@@ -270,7 +313,8 @@ function table(group, mode) {
   }
   const ratios = group.ratios.map(({ other, subject = group.subject, label = other, target }) => {
     const perRound = roundRatios(runs[mode][subject], runs[mode][other]);
-    if (perRound === undefined) return `- ${subject} vs ${label}: **n/a**`;
+    if (perRound === undefined)
+      return `- ${subject} vs ${label}: **${skipped.length > 0 && fileOf(subject) === 'node-sql' ? 'skipped** (see above)' : 'n/a**'}`;
     const ratio = median(perRound);
     // The spread over the rounds says how far the machine's noise moves the ratio.
     const notes =
@@ -279,15 +323,26 @@ function table(group, mode) {
     if (target !== undefined && mode === 'unique') {
       const needed = median(runs[mode][other].map((result) => result.perDelivery)) / target;
       const spent = median(runs[mode][subject].map((result) => result.perDelivery));
+      // The verdict is the paired ratio's; the rows' medians can still fall on the other side of the line.
       const gap =
         ratio >= target
           ? ''
-          : `: ${(spent - needed).toFixed(1)} µs per delivery over the ${needed.toFixed(1)} µs it allows`;
+          : spent > needed
+            ? `: ${(spent - needed).toFixed(1)} µs per delivery over the ${needed.toFixed(1)} µs it allows`
+            : `: in the paired rounds, though the rows' medians (${spent.toFixed(1)} µs against ${needed.toFixed(1)} µs allowed) meet it`;
       notes.push(`target ≥ ${target.toFixed(2)}: ${verdict(ratio, target, 'min')}${gap}`);
     }
     return `- ${subject} vs ${label}: **${ratio.toFixed(2)}**${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
   });
-  lines.push('', ...ratios);
+  // Where a database server's time is counted in, how much of the row it is.
+  const databaseShares = names
+    .filter((name) => ['node-redis', 'node-sql'].includes(fileOf(name)))
+    .map((name) => {
+      const results = runs[mode][name];
+      const database = median(results.map((result) => result.databasePerDelivery));
+      return `- ${name}: ${database.toFixed(1)} of its ${median(results.map((result) => result.perDelivery)).toFixed(1)} µs per delivery in ${fileOf(name) === 'node-sql' ? 'Postgres' : 'redis-server'}`;
+    });
+  lines.push('', ...databaseShares, ...ratios);
   return lines.join('\n');
 }
 
@@ -314,11 +369,11 @@ const METHOD = [
   '## Method',
   '',
   '- **CPU per delivery, not requests/s.** The raw node:http server, the hand-written handlers and the load generator top out at about the same requests/s on this machine, so requests/s cannot tell the fast servers apart. Every server is instead offered the same fixed load, below its capacity, and what it spends per delivery is measured.',
-  `- **Fixed load.** autocannon's \`overallRate\` offers ${rate} deliveries/s over ${connections} keep-alive connections, for ${duration} s per server and mode. It lets each connection send its share at the start of every second, so a server sees a burst at full speed and then idles: below capacity on average, not smooth. The 2xx/s column shows whether a server kept up; one that did not (a busy machine) was measured at saturation.`,
-  "- **CPU.** Around each run the bench asks the server process for `process.cpuUsage()` (user + system, every thread: GC and libuv's pool included) over stdin (bench/servers/cpu.mjs); for node-redis it adds redis-server's own CPU time from `/proc/<pid>/stat` (10 ms resolution, about 3 % of a run's). The difference, divided by the run's 2xx answers, is the CPU per delivery.",
+  `- **Fixed load.** autocannon's \`overallRate\` offers ${rate} deliveries/s (${SQL_RATE}/s to the \`@${SQL_RATE}\` rows) over ${connections} keep-alive connections, for ${duration} s per server and mode. It lets each connection send its share at the start of every second, so a server sees a burst at full speed and then idles: below capacity on average, not smooth. The 2xx/s column shows whether a server kept up; one that did not (a busy machine) was measured at saturation.`,
+  "- **CPU.** Around each run the bench asks the server process for `process.cpuUsage()` (user + system, every thread: GC and libuv's pool included) over stdin (bench/servers/cpu.mjs); for node-redis it adds redis-server's own CPU time from `/proc/<pid>/stat` (10 ms resolution, about 3 % of a run's), for node-sql that of the whole Postgres server (the postmaster with its reaped children, and every live child: backends, WAL writer, checkpointer). The difference, divided by the run's 2xx answers, is the CPU per delivery.",
   "- **Paired ratios.** In each round every server runs once per mode, back to back. A ratio is the other server's CPU per delivery over the subject's in the same round (above 1: the subject spends less), and the table gives the median over the rounds with their range; the range is the machine's noise.",
-  "- **Targets** (unique deliveries, the path every new task takes): on node:http and on the Fetch handler, ≥ 0.85 × the hand-written handler on the same server and ≥ 1.1 × Octokit's node and web middleware; on Express, ≥ 1.05 × hand-written and ≥ 1.0 × Octokit; redisStore ≥ 0.6 × the memory store, redis-server's CPU included; cold start ≤ 0.15 (Fetch entry) and ≤ 0.20 (Express entry) of `require('express')`. A missed target says by how many µs per delivery the subject spends more than it allows.",
-  '- **Pinning.** On Linux with two CPUs or more the servers (and redis-server) share the last CPU and the load generator gets the others (taskset); the load average below says how much else ran.',
+  "- **Targets** (unique deliveries, the path every new task takes): on node:http and on the Fetch handler, ≥ 0.85 × the hand-written handler on the same server and ≥ 1.1 × Octokit's node and web middleware; on Express, ≥ 1.05 × hand-written and ≥ 1.0 × Octokit; redisStore ≥ 0.6 × the memory store, redis-server's CPU included; sqlStore on Postgres ≥ 0.5 × the memory store, Postgres's CPU included; cold start ≤ 0.15 (Fetch entry) and ≤ 0.20 (Express entry) of `require('express')`. A missed target says by how many µs per delivery the subject spends more than it allows.",
+  '- **Pinning.** On Linux with two CPUs or more the servers (and redis-server, and Postgres) share the last CPU and the load generator gets the others (taskset); the load average below says how much else ran.',
   '',
 ];
 
@@ -336,6 +391,7 @@ const report = [
         `**A busy machine**: the load average was at or above the ${CPU_COUNT} CPUs before the bench began. Where a server's 2xx/s is below the offered ${rate}/s it could not keep up and was measured near saturation; a contended CPU also makes each delivery cost more, and the per-round ranges wide. Settle the verdicts below on a quiet machine.`,
       ]
     : []),
+  ...skipped.map((reason) => `**${reason}**`),
   'Every server runs in its own process on loopback. The body is a ~1.5 KB completed Midjourney notification.',
   'The piapi servers use memoryStore({ max: 2,000,000 }): the default 100,000 keys, each kept for the one-hour dedupe window, refuse new deliveries (503 store_full) past about 28 unique deliveries/s sustained, which a load test reaches within seconds.',
   '',

@@ -3,16 +3,18 @@
 // Server CPU per delivery of piapiWebhook on node:http, with the memory store and with sqlStore on a
 // Postgres of the bench's own (through pg), at one fixed offered load below either's capacity
 // (autocannon's overallRate), so that both do the same work per second and only their cost differs.
+// npm run bench measures the same row (node-sql) in its node:http table; this standalone run is for
+// trying the options below.
 // The SQL row counts the Postgres server's CPU too: its postmaster and every backend and helper
 // process under it, from /proc (Linux only). Rounds alternate (memory, sql, memory, sql, …); the
 // ratio is the median of the per-round ratios memory ÷ sql (1.0: as cheap; the target is ≥ 0.5).
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { fixture } from 'piapi-webhook/testing';
 import { startPostgres } from './postgres-server.mjs';
+import { postgresCpuMicros, procCpuMicros } from './proc-cpu.mjs';
 import { SECRET } from './servers/listen.mjs';
 import { median } from './stats.mjs';
 
@@ -32,34 +34,10 @@ const rate = Number(args.rate);
 const duration = Number(args.duration);
 const rounds = Number(args.rounds);
 const connections = Number(args.connections);
-const TICK_MS = 10; // getconf CLK_TCK = 100 on Linux
-
-/** User + system CPU of a process, in ms; `children` adds what its exited children used. */
-function cpuOf(pid, children = false) {
-  try {
-    // The command name may hold spaces: the fields count from after its closing parenthesis.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]) + (children ? Number(fields[13]) + Number(fields[14]) : 0);
-    return ticks * TICK_MS;
-  } catch {
-    return 0; // exited meanwhile: its CPU shows in its parent's children fields
-  }
-}
-
-/** The CPU of the whole Postgres server: the postmaster (with its exited children) and its live children. */
-function postgresCpu(postmaster) {
-  let total = cpuOf(postmaster, true);
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const fields = readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1].split(' ');
-      if (Number(fields[1]) === postmaster) total += cpuOf(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return total;
-}
+/** User + system CPU of a process, in ms (bench/proc-cpu.mjs). */
+const cpuOf = (pid) => procCpuMicros(pid) / 1000;
+/** The CPU of the whole Postgres server, in ms: the postmaster, its exited children and its live ones. */
+const postgresCpu = (postmaster) => postgresCpuMicros(postmaster) / 1000;
 
 function start(name, env) {
   const file = new URL(`./servers/${name}.mjs`, import.meta.url).pathname;
@@ -129,6 +107,7 @@ try {
     for (const kind of ['memory', 'sql']) {
       const server = await start(kind === 'memory' ? 'node-piapi' : 'node-sql', {
         SQL_URL: args.socket ? postgres.socketUrl : postgres.url,
+        SQL_ASYNC_COMMIT: args['async-commit'] ? '1' : '0',
       });
       try {
         rows[kind].push(await measure(server, kind === 'sql' ? postgres.postmasterPid() : undefined));
