@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { redisClusterAvailable } from '../helpers/redis-cluster.js';
 import { describeWithRedis } from '../helpers/redis-server.js';
 import { countDuplicates, countTakeovers, summaryTable, type ScenarioResult } from './report.js';
-import { DEADLINE_MS, Rig, waitFor, type Instance, type RigOptions } from './harness.js';
+import { DEADLINE_MS, pause, Rig, underWay, waitFor, type Instance, type RigOptions } from './harness.js';
 
 const TASKS = Number(process.env['FAULT_TASKS'] ?? 40);
 const SEED = Number(process.env['FAULT_SEED'] ?? 20261128);
@@ -27,8 +27,6 @@ function tally(values: readonly string[]): Record<string, number> {
   return counts;
 }
 
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** A fault, applied to a rig whose first instance is up and whose tasks are under way. */
 interface Scenario {
   readonly name: string;
@@ -43,16 +41,11 @@ interface Scenario {
   readonly fault: (rig: Rig, first: Instance) => Promise<void>;
 }
 
-/** Waits until a quarter of the tasks have ended and been handled, so handlers are in flight when the fault lands. */
-async function underWay(rig: Rig): Promise<void> {
-  await waitFor('a quarter of the tasks to be handled', () => rig.terminalHandled().length >= TASKS / 4);
-}
-
 const scenarios: Scenario[] = [
   {
     name: 'kill -9, restart at once',
     fault: async (rig, first) => {
-      await underWay(rig);
+      await underWay(rig, TASKS);
       await rig.kill(first);
       await rig.startInstance();
     },
@@ -60,7 +53,7 @@ const scenarios: Scenario[] = [
   {
     name: 'kill -9, restart 1 s (≈10 s PiAPI time) later',
     fault: async (rig, first) => {
-      await underWay(rig);
+      await underWay(rig, TASKS);
       await rig.kill(first);
       await pause(1000);
       await rig.startInstance();
@@ -69,7 +62,7 @@ const scenarios: Scenario[] = [
   {
     name: 'SIGTERM → drain() → restart 1 s later',
     fault: async (rig, first) => {
-      await underWay(rig);
+      await underWay(rig, TASKS);
       await rig.stop(first);
       await pause(1000);
       await rig.startInstance();
@@ -78,7 +71,7 @@ const scenarios: Scenario[] = [
   {
     name: 'down 3 s (≈30 s PiAPI time, past its retry window)',
     fault: async (rig, first) => {
-      await underWay(rig);
+      await underWay(rig, TASKS);
       await rig.stop(first);
       await pause(3000);
       await rig.startInstance();
@@ -90,7 +83,7 @@ const scenarios: Scenario[] = [
     redisClient: 'ioredis',
     baselineStore: 'redis',
     fault: async (rig, first) => {
-      await underWay(rig);
+      await underWay(rig, TASKS);
       await rig.kill(first);
     },
   },
@@ -102,7 +95,7 @@ const scenarios: Scenario[] = [
       redisClient,
       baselineStore: 'redis',
       fault: async (rig, first) => {
-        await underWay(rig);
+        await underWay(rig, TASKS);
         await rig.kill(first);
       },
     }),
@@ -243,7 +236,7 @@ describeWithRedis('fault suite', () => {
       const result = await run(name, options, async (rig) => {
         const first = await rig.startInstance();
         await rig.createTasks(TASKS);
-        await underWay(rig);
+        await underWay(rig, TASKS);
         await rig.kill(first);
         const second = await rig.startInstance();
         // Once PiAPI has sent (or given up) everything, one reconcile must bring back the rest.

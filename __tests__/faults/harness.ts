@@ -99,6 +99,14 @@ function readLines<T>(file: string): T[] {
   return lines.filter(Boolean).map((line) => JSON.parse(line) as T);
 }
 
+/** Real time, for a fault that lasts (a restart later, a downtime). */
+export const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until a quarter of `tasks` have ended and been handled, so handlers are in flight when a fault lands. */
+export async function underWay(rig: Rig, tasks: number): Promise<void> {
+  await waitFor('a quarter of the tasks to be handled', () => rig.terminalHandled().length >= tasks / 4);
+}
+
 export class Rig {
   readonly dir = mkdtempSync(join(tmpdir(), 'piapi-faults-'));
   readonly handledLog = join(this.dir, 'handled.jsonl');
